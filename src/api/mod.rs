@@ -1,0 +1,95 @@
+//! The JSON API under `/api/v1`. Reads of public data need no token; drafts
+//! and every change need `Authorization: Bearer <token>`
+//! (`musubi admin create-token`). Errors are JSON (see [`ApiError`]).
+
+mod events;
+mod organizations;
+mod venues;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::db::users::User;
+use crate::error::{ApiError, AppError};
+use crate::routes::AppState;
+use crate::service;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                ApiError(AppError::field("query", crate::domain::Invalid::new("invalid.form").with("detail", e))).into()
+            }))
+            .route("/openapi.json", web::get().to(openapi))
+            .configure(organizations::config)
+            .configure(venues::config)
+            .configure(events::config)
+            .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError(AppError::NotFound)) })),
+    );
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(include_str!("openapi.json"))
+}
+
+/// Who is calling: anyone, or an organizer with a valid bearer token.
+/// A token that is present but unknown is refused rather than treated as
+/// anonymous, so a typo never silently hides drafts.
+pub enum Caller {
+    Public,
+    Organizer(User),
+}
+
+impl Caller {
+    pub fn require(&self) -> Result<&User, ApiError> {
+        match self {
+            Caller::Organizer(user) => Ok(user),
+            Caller::Public => Err(ApiError(AppError::Unauthorized)),
+        }
+    }
+
+    pub fn is_organizer(&self) -> bool {
+        matches!(self, Caller::Organizer(_))
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let header = req.headers().get(header::AUTHORIZATION).map(|h| h.to_str().map(str::to_owned));
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let token = match header {
+                None => return Ok(Caller::Public),
+                Some(Ok(value)) => match value.split_once(' ') {
+                    Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim().to_owned(),
+                    _ => return Err(ApiError(AppError::Unauthorized)),
+                },
+                Some(Err(_)) => return Err(ApiError(AppError::Unauthorized)),
+            };
+            let state = state.ok_or_else(|| ApiError(AppError::Unexpected(anyhow::anyhow!("no app state"))))?;
+            let user = service::run(&state.pool, move |conn| service::accounts::user_by_api_token(conn, &token)).await?;
+            user.map(Caller::Organizer).ok_or(ApiError(AppError::Unauthorized))
+        })
+    }
+}
+
+/// Instants in API answers: RFC 3339 in UTC for bookkeeping stamps.
+pub fn stamp(t: NaiveDateTime) -> String {
+    crate::db::to_utc(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Runs a service call and turns its error into JSON.
+pub async fn run<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(service::run(&state.pool, f).await?)
+}

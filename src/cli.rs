@@ -1,0 +1,152 @@
+//! The command line: `musubi serve [--demo]`, `musubi migrate`, `musubi admin …`.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::db;
+use crate::service::accounts;
+use crate::startup::{Application, prepare_database};
+
+#[derive(Parser)]
+#[command(name = "musubi", version, about = "Event and collaboration scheduler for LINK-J WEST and Osaka Prefecture")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and serve HTTP (the default).
+    Serve {
+        /// Seed demo organizations, venues and events when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate {
+        /// Revert every migration instead (drops all data).
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Manage organizer accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an organizer account (or reset its password); reads the password from stdin.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Print a new API bearer token for an account (only its hash is stored).
+    CreateToken {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// Runs the command line; errors become one line on stderr and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("musubi: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    crate::telemetry::init(&settings.log);
+    match run(cli.command.unwrap_or(Command::Serve { demo: false }), settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("musubi: {}", one_line(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo } => serve(settings, demo),
+        Command::Migrate { revert_all } => {
+            let pool = db::build_pool(&settings.database_url, 1)?;
+            let mut conn = pool.get()?;
+            let versions = if revert_all { db::revert_all_migrations(&mut conn)? } else { db::run_migrations(&mut conn)? };
+            let verb = if revert_all { "reverted" } else { "applied" };
+            if versions.is_empty() {
+                println!("nothing to do: {} is up to date", settings.database_url);
+            }
+            for v in versions {
+                println!("{verb} {v}");
+            }
+            Ok(())
+        }
+        Command::Admin { command } => {
+            let pool = prepare_database(&settings)?;
+            let mut conn = pool.get()?;
+            match command {
+                AdminCommand::CreateUser { email, name } => {
+                    let mut password = String::new();
+                    std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
+                    let password = password.trim_end_matches(['\r', '\n']);
+                    let user = accounts::create_user(&mut conn, &email, &name, password).map_err(describe)?;
+                    println!("account ready: {} <{}>", user.name, user.email);
+                }
+                AdminCommand::CreateToken { email } => {
+                    let token = accounts::create_token(&mut conn, &email).map_err(describe)?;
+                    println!("{}", token.expose());
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// An `AppError` for a terminal: field problems in English, one line.
+fn describe(e: crate::error::AppError) -> anyhow::Error {
+    use crate::error::AppError;
+    match e {
+        AppError::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.problem.message(crate::domain::Language::En)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        AppError::NotFound => anyhow::anyhow!("no such account"),
+        AppError::Unexpected(e) => e,
+        other => anyhow::anyhow!("{}", other.public_message(crate::domain::Language::En)),
+    }
+}
+
+fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let pool = prepare_database(&settings)?;
+    if demo {
+        let mut conn = pool.get()?;
+        match crate::demo::seed_if_empty(&mut conn)? {
+            true => tracing::info!("seeded the demo data"),
+            false => tracing::info!("database not empty: demo data not seeded"),
+        }
+    }
+    let base_url = settings.base_url.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::with_pool(settings, pool)?;
+        tracing::info!(port = app.port(), %base_url, "musubi is listening");
+        app.run_until_stopped().await.context("serving HTTP")
+    })
+}

@@ -1,0 +1,256 @@
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::organizations::Organization;
+use super::schema::{event_organizers, events, organizations, room_bookings, rooms, venues};
+use super::venues::{Room, Venue};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = events)]
+pub struct Event {
+    pub id: String,
+    pub slug: String,
+    pub title_ja: String,
+    pub title_en: String,
+    pub description_ja: String,
+    pub description_en: String,
+    pub kind: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub time_zone: String,
+    pub capacity: Option<i32>,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub status: String,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEvent<'a> {
+    pub id: &'a str,
+    pub slug: &'a str,
+    pub title_ja: &'a str,
+    pub title_en: &'a str,
+    pub description_ja: &'a str,
+    pub description_en: &'a str,
+    pub kind: &'a str,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub time_zone: &'a str,
+    pub capacity: Option<i32>,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub status: &'a str,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = events, treat_none_as_null = true)]
+pub struct EventChanges<'a> {
+    pub slug: &'a str,
+    pub title_ja: &'a str,
+    pub title_en: &'a str,
+    pub description_ja: &'a str,
+    pub description_en: &'a str,
+    pub kind: &'a str,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub time_zone: &'a str,
+    pub capacity: Option<i32>,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub status: &'a str,
+    pub revision: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An event with who organizes it and where it takes place.
+#[derive(Debug, Clone)]
+pub struct EventDetails {
+    pub event: Event,
+    pub organizers: Vec<Organization>,
+    pub rooms: Vec<(Room, Venue)>,
+}
+
+/// Which events a listing shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventFilter<'a> {
+    /// Only events that end after this instant.
+    pub ends_after: Option<NaiveDateTime>,
+    /// Only events that start before this instant.
+    pub starts_before: Option<NaiveDateTime>,
+    /// Only these statuses; empty means all.
+    pub statuses: &'a [&'a str],
+    pub venue_id: Option<&'a str>,
+    pub limit: Option<i64>,
+}
+
+pub fn list(conn: &mut DbConn, filter: EventFilter<'_>) -> QueryResult<Vec<Event>> {
+    let mut query = events::table.select(Event::as_select()).order((events::starts_at.asc(), events::slug.asc())).into_boxed();
+    if let Some(t) = filter.ends_after {
+        query = query.filter(events::ends_at.gt(t));
+    }
+    if let Some(t) = filter.starts_before {
+        query = query.filter(events::starts_at.lt(t));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(events::status.eq_any(filter.statuses));
+    }
+    if let Some(venue_id) = filter.venue_id {
+        let at_venue = room_bookings::table
+            .inner_join(rooms::table)
+            .filter(rooms::venue_id.eq(venue_id))
+            .select(room_bookings::event_id);
+        query = query.filter(events::id.eq_any(at_venue));
+    }
+    if let Some(limit) = filter.limit {
+        query = query.limit(limit);
+    }
+    query.load(conn)
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Event>> {
+    events::table.filter(events::slug.eq(slug)).select(Event::as_select()).first(conn).optional()
+}
+
+pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
+    let mut query = events::table.filter(events::slug.eq(slug)).select(events::id).into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(events::id.ne(id));
+    }
+    Ok(query.first::<String>(conn).optional()?.is_some())
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewEvent<'_>) -> QueryResult<()> {
+    diesel::insert_into(events::table).values(new).execute(conn).map(drop)
+}
+
+pub fn update(conn: &mut DbConn, id: &str, changes: &EventChanges<'_>) -> QueryResult<()> {
+    diesel::update(events::table.find(id)).set(changes).execute(conn).map(drop)
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    events::table.count().get_result(conn)
+}
+
+/// Replaces the organizers, keeping the given order.
+pub fn set_organizers(conn: &mut DbConn, event_id: &str, organization_ids: &[&str]) -> QueryResult<()> {
+    diesel::delete(event_organizers::table.filter(event_organizers::event_id.eq(event_id))).execute(conn)?;
+    // Row by row: diesel's batch insert is not available through the
+    // multi-backend connection, and an event has a handful of organizers.
+    for (i, org) in organization_ids.iter().enumerate() {
+        diesel::insert_into(event_organizers::table)
+            .values((
+                event_organizers::event_id.eq(event_id),
+                event_organizers::organization_id.eq(*org),
+                event_organizers::position.eq(i as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replaces the room bookings of an event with `room_ids` over its interval.
+pub fn set_bookings(
+    conn: &mut DbConn,
+    event_id: &str,
+    room_ids: &[&str],
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    active: bool,
+) -> QueryResult<()> {
+    diesel::delete(room_bookings::table.filter(room_bookings::event_id.eq(event_id))).execute(conn)?;
+    for room in room_ids {
+        diesel::insert_into(room_bookings::table)
+            .values((
+                room_bookings::event_id.eq(event_id),
+                room_bookings::room_id.eq(*room),
+                room_bookings::starts_at.eq(starts_at),
+                room_bookings::ends_at.eq(ends_at),
+                room_bookings::active.eq(active),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Serializes bookings of these rooms until the transaction ends. On
+/// PostgreSQL that is a row lock on the rooms (in id order, so that two
+/// writers cannot deadlock); on SQLite the `BEGIN IMMEDIATE` of `write_tx`
+/// already holds the database's single write lock.
+pub fn lock_rooms(conn: &mut DbConn, room_ids: &[&str]) -> QueryResult<()> {
+    match conn {
+        DbConn::Pg(pg) => rooms::table
+            .filter(rooms::id.eq_any(room_ids))
+            .select(rooms::id)
+            .order(rooms::id.asc())
+            .for_update()
+            .load::<String>(pg)
+            .map(drop),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Active bookings of these rooms that overlap [starts_at, ends_at), other
+/// than the event's own: (room id, the event holding it).
+pub fn overlapping_bookings(
+    conn: &mut DbConn,
+    room_ids: &[&str],
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    except_event_id: Option<&str>,
+) -> QueryResult<Vec<(String, Event)>> {
+    let mut query = room_bookings::table
+        .inner_join(events::table)
+        .filter(room_bookings::room_id.eq_any(room_ids))
+        .filter(room_bookings::active.eq(true))
+        .filter(room_bookings::starts_at.lt(ends_at))
+        .filter(room_bookings::ends_at.gt(starts_at))
+        .select((room_bookings::room_id, Event::as_select()))
+        .into_boxed();
+    if let Some(id) = except_event_id {
+        query = query.filter(room_bookings::event_id.ne(id));
+    }
+    query.load(conn)
+}
+
+/// Organizers and rooms of many events, in two queries.
+pub fn with_details(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventDetails>> {
+    let ids: Vec<&str> = list.iter().map(|e| e.id.as_str()).collect();
+    let organizer_rows: Vec<(String, Organization)> = event_organizers::table
+        .inner_join(organizations::table)
+        .filter(event_organizers::event_id.eq_any(&ids))
+        .order((event_organizers::event_id.asc(), event_organizers::position.asc()))
+        .select((event_organizers::event_id, Organization::as_select()))
+        .load(conn)?;
+    let room_rows: Vec<(String, Room, Venue)> = room_bookings::table
+        .inner_join(rooms::table.inner_join(venues::table))
+        .filter(room_bookings::event_id.eq_any(&ids))
+        .order((venues::name_en.asc(), rooms::name_en.asc()))
+        .select((room_bookings::event_id, Room::as_select(), Venue::as_select()))
+        .load(conn)?;
+    let mut organizers: HashMap<String, Vec<Organization>> = HashMap::new();
+    for (event_id, org) in organizer_rows {
+        organizers.entry(event_id).or_default().push(org);
+    }
+    let mut rooms_by_event: HashMap<String, Vec<(Room, Venue)>> = HashMap::new();
+    for (event_id, room, venue) in room_rows {
+        rooms_by_event.entry(event_id).or_default().push((room, venue));
+    }
+    Ok(list
+        .into_iter()
+        .map(|event| EventDetails {
+            organizers: organizers.remove(&event.id).unwrap_or_default(),
+            rooms: rooms_by_event.remove(&event.id).unwrap_or_default(),
+            event,
+        })
+        .collect())
+}

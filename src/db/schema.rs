@@ -1,0 +1,132 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_organizers (event_id, organization_id) {
+        event_id -> Text,
+        organization_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        slug -> Text,
+        title_ja -> Text,
+        title_en -> Text,
+        description_ja -> Text,
+        description_en -> Text,
+        kind -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        time_zone -> Text,
+        capacity -> Nullable<Integer>,
+        registration_opens_at -> Nullable<Timestamp>,
+        registration_closes_at -> Nullable<Timestamp>,
+        status -> Text,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        slug -> Text,
+        name_ja -> Text,
+        name_en -> Text,
+        kind -> Text,
+        country -> Text,
+        time_zone -> Text,
+        website -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    room_bookings (event_id, room_id) {
+        event_id -> Text,
+        room_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    rooms (id) {
+        id -> Text,
+        venue_id -> Text,
+        name_ja -> Text,
+        name_en -> Text,
+        capacity -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    venues (id) {
+        id -> Text,
+        slug -> Text,
+        name_ja -> Text,
+        name_en -> Text,
+        address_ja -> Text,
+        address_en -> Text,
+        area -> Text,
+        time_zone -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(event_organizers -> events (event_id));
+diesel::joinable!(event_organizers -> organizations (organization_id));
+diesel::joinable!(room_bookings -> events (event_id));
+diesel::joinable!(room_bookings -> rooms (room_id));
+diesel::joinable!(rooms -> venues (venue_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    event_organizers,
+    events,
+    organizations,
+    room_bookings,
+    rooms,
+    sessions,
+    users,
+    venues,
+);

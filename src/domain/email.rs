@@ -1,0 +1,62 @@
+use super::Invalid;
+
+/// An email address in the common `local@domain` form. The domain is
+/// lowercased; the local part is kept as given (it may be case-sensitive).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let s = input.trim();
+        let invalid = || Invalid::new("invalid.email");
+        if s.is_empty() {
+            return Err(Invalid::new("invalid.required"));
+        }
+        if s.len() > Self::MAX_LEN {
+            return Err(Invalid::new("invalid.too_long").with("max", Self::MAX_LEN).with("actual", s.chars().count()));
+        }
+        let (local, domain) = s.rsplit_once('@').ok_or_else(invalid)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let domain_ok = domain.len() <= 253
+            && domain.contains('.')
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if !local_ok || !domain_ok {
+            return Err(invalid());
+        }
+        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_addresses_and_lowercases_the_domain() {
+        assert_eq!(EmailAddress::parse(" Taro.Yamada+events@LINK-J.example.JP ").unwrap().as_str(), "Taro.Yamada+events@link-j.example.jp");
+    }
+
+    #[test]
+    fn refuses_malformed_and_injected_addresses() {
+        for bad in ["", "no-at-sign", "a@b", "@example.com", "a@.example.com", "a..b@example.com", "a b@example.com", "a@example.com\r\nBcc: x@evil.test", "a@exa_mple.com", "<a@example.com>"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

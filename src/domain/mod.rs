@@ -1,0 +1,105 @@
+//! Pure domain types: no I/O. Each is a newtype with a private field and a
+//! `parse` that returns `Result`, so that unchecked input cannot reach db/,
+//! email/ or ical/.
+
+mod country;
+mod email;
+mod kinds;
+mod language;
+mod slug;
+mod text;
+mod time;
+mod token;
+mod website;
+
+pub use country::Country;
+pub use email::EmailAddress;
+pub use kinds::{EventKind, EventStatus, OrganizationKind};
+pub use language::Language;
+pub use slug::Slug;
+pub use text::{Capacity, Description, Name, RoomName};
+pub use time::{Schedule, TimeZone, parse_instant};
+pub use token::{Token, TokenHash};
+pub use website::Website;
+
+/// Why a value was refused. `code` is an i18n key (`invalid.*`) so that the
+/// message can be shown in Japanese or English; `args` fill its `{name}` slots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub code: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Invalid {
+    pub fn new(code: &'static str) -> Self {
+        Self { code, args: Vec::new() }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    pub fn message(&self, lang: Language) -> String {
+        crate::i18n::format(lang, self.code, &self.args)
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Language::En))
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// A refused value together with the input field it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub problem: Invalid,
+}
+
+/// Collects every field error of one input so that a form or an API client
+/// learns all problems at once, not one per round trip.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the value, or records the problem under `field` and returns None.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, Invalid>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.add(field, problem);
+                None
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: &str, problem: Invalid) {
+        self.errors.push(FieldError { field: field.to_owned(), problem });
+    }
+
+    /// A required field: missing input is reported as `invalid.required`.
+    pub fn require<T>(&mut self, field: &str, value: Option<T>) -> Option<T> {
+        if value.is_none() {
+            self.add(field, Invalid::new("invalid.required"));
+        }
+        value
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+    }
+}

@@ -1,0 +1,213 @@
+//! One error type for the service. Handlers under `routes/` return
+//! `AppError` (rendered as a bilingual HTML page); handlers under `api/`
+//! return `ApiError`, the same error rendered as JSON.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::domain::{FieldError, Invalid, Language};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("validation failed: {}", summary(.0))]
+    Validation(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {problem}")]
+    Conflict { field: Option<&'static str>, problem: Invalid },
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("too many requests")]
+    RateLimited,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| format!("{}: {}", e.field, e.problem)).collect::<Vec<_>>().join("; ")
+}
+
+impl AppError {
+    pub fn conflict(field: Option<&'static str>, problem: Invalid) -> Self {
+        Self::Conflict { field, problem }
+    }
+
+    pub fn field(field: &str, problem: Invalid) -> Self {
+        Self::Validation(vec![FieldError { field: field.to_owned(), problem }])
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::NotFound => "not_found",
+            Self::Conflict { .. } => "conflict",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::RateLimited => "rate_limited",
+            Self::Unavailable(_) => "unavailable",
+            Self::Unexpected(_) => "internal_error",
+        }
+    }
+
+    /// What a user may read; the cause of an unexpected error is logged, never shown.
+    pub fn public_message(&self, lang: Language) -> String {
+        use crate::i18n::t;
+        match self {
+            Self::Validation(_) => t(lang, "error.validation").to_owned(),
+            Self::NotFound => t(lang, "error.not_found").to_owned(),
+            Self::Conflict { problem, .. } => problem.message(lang),
+            Self::Unauthorized => t(lang, "error.unauthorized").to_owned(),
+            Self::Forbidden(reason) => format!("{} ({reason})", t(lang, "error.forbidden")),
+            Self::RateLimited => t(lang, "error.rate_limited").to_owned(),
+            Self::Unavailable(_) => t(lang, "error.unavailable").to_owned(),
+            Self::Unexpected(_) => t(lang, "error.unexpected").to_owned(),
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            Self::Unexpected(e) => tracing::error!(error = ?e, "unexpected error"),
+            Self::Unavailable(why) => tracing::warn!(why, "unavailable"),
+            _ => {}
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::NotFound => Self::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::conflict(None, Invalid::new("conflict.duplicate"))
+            }
+            // PostgreSQL's exclusion constraint, the backstop against double booking.
+            Error::DatabaseError(_, info) if info.constraint_name() == Some("room_bookings_no_overlap") => {
+                Self::conflict(Some("room_ids"), Invalid::new("conflict.room_booked_concurrently"))
+            }
+            _ => Self::Unexpected(anyhow::Error::new(e).context("database query")),
+        }
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(e: r2d2::Error) -> Self {
+        Self::Unavailable(format!("no database connection: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Unexpected(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A page error. Error pages cannot see the request's language, so they
+/// say it in both.
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        status_of(self)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log();
+        let mut details = String::new();
+        if let Self::Validation(errors) = self {
+            for e in errors {
+                details.push_str(&format!(
+                    "<li><code>{}</code>: {} / {}</li>",
+                    html_escape(&e.field),
+                    html_escape(&e.problem.message(Language::Ja)),
+                    html_escape(&e.problem.message(Language::En))
+                ));
+            }
+            details = format!("<ul>{details}</ul>");
+        }
+        let body = format!(
+            "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+             <title>{code} · musubi</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><main class=\"error\">\
+             <h1>{status}</h1><p lang=\"ja\">{ja}</p><p lang=\"en\">{en}</p>{details}<p><a href=\"/\">musubi · トップへ / Home</a></p></main></body></html>",
+            code = status_of(self).as_u16(),
+            status = status_of(self),
+            ja = html_escape(&self.public_message(Language::Ja)),
+            en = html_escape(&self.public_message(Language::En)),
+        );
+        HttpResponse::build(status_of(self)).content_type(ContentType::html()).body(body)
+    }
+}
+
+/// The same error, rendered as JSON for `/api`.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiError(#[from] pub AppError);
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self(e.into())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        status_of(&self.0)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log();
+        let mut body = json!({
+            "error": self.0.code(),
+            "message": self.0.public_message(Language::En),
+        });
+        match &self.0 {
+            AppError::Validation(errors) => {
+                body["fields"] = errors
+                    .iter()
+                    .map(|e| json!({ "field": e.field, "code": e.problem.code, "message": e.problem.message(Language::En) }))
+                    .collect();
+            }
+            AppError::Conflict { field: Some(field), problem } => {
+                body["fields"] = json!([{ "field": field, "code": problem.code, "message": problem.message(Language::En) }]);
+            }
+            _ => {}
+        }
+        let mut response = HttpResponse::build(status_of(&self.0));
+        if matches!(self.0, AppError::Unauthorized) {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"musubi\""));
+        }
+        response.json(body)
+    }
+}
+
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,16 @@
+//! musubi: the event and collaboration scheduler of LINK-J WEST and the
+//! Osaka Prefectural Government. The binary is a thin wrapper around
+//! [`cli::main`]; the integration tests link this crate.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod routes;
+pub mod service;
+pub mod startup;
+pub mod telemetry;

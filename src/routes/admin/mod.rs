@@ -1,0 +1,609 @@
+//! Organizer pages under `/admin`: sign-in with a session cookie, and forms
+//! to create and edit organizations, venues, rooms and events. Every POST
+//! carries the CSRF token; success answers 303, invalid input re-renders
+//! the form with what was typed and each problem named (422).
+
+mod forms;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use self::forms::{Field, FieldKind, Form, FormErrors};
+use super::{AppState, PageContext, split_csrf};
+use crate::db::events::{EventDetails, EventFilter};
+use crate::db::organizations::Organization;
+use crate::db::users::User;
+use crate::domain::{EventKind, EventStatus, OrganizationKind};
+use crate::error::AppError;
+use crate::service::events::{self as events, EventFields, TimeInput};
+use crate::service::fields::from_form;
+use crate::service::organizations::{self as organizations, OrganizationFields};
+use crate::service::venues::{self as venues, RoomFields, VenueFields, VenueWithRooms};
+use crate::service::{self, accounts};
+
+pub const SESSION_COOKIE: &str = "musubi_session";
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin")
+            .route("", web::get().to(dashboard))
+            .route("/", web::get().to(dashboard))
+            .route("/login", web::get().to(login_form))
+            .route("/login", web::post().to(login))
+            .route("/logout", web::post().to(logout))
+            .route("/organizations/new", web::get().to(new_organization))
+            .route("/organizations", web::post().to(create_organization))
+            .route("/organizations/{slug}/edit", web::get().to(edit_organization))
+            .route("/organizations/{slug}", web::post().to(update_organization))
+            .route("/venues/new", web::get().to(new_venue))
+            .route("/venues", web::post().to(create_venue))
+            .route("/venues/{slug}/edit", web::get().to(edit_venue))
+            .route("/venues/{slug}", web::post().to(update_venue))
+            .route("/venues/{slug}/rooms", web::post().to(add_room))
+            .route("/rooms/{id}/edit", web::get().to(edit_room))
+            .route("/rooms/{id}", web::post().to(update_room))
+            .route("/events/new", web::get().to(new_event))
+            .route("/events", web::post().to(create_event))
+            .route("/events/{slug}/edit", web::get().to(edit_event))
+            .route("/events/{slug}", web::post().to(update_event))
+            .route("/events/{slug}/publish", web::post().to(publish_event))
+            .route("/events/{slug}/unpublish", web::post().to(unpublish_event))
+            .route("/events/{slug}/cancel", web::post().to(cancel_event)),
+    );
+}
+
+/// A signed-in organizer. Without a valid session the request is sent to
+/// the login page instead of reaching the handler.
+pub struct AdminUser(pub User);
+
+impl FromRequest for AdminUser {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let next = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+        Box::pin(async move {
+            let to_login = || {
+                let location = format!("/admin/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                InternalError::from_response("login required", HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
+                    .into()
+            };
+            let (Some(token), Some(state)) = (token, state) else { return Err(to_login()) };
+            let user = service::run(&state.pool, move |conn| accounts::user_by_session(conn, &token)).await?;
+            user.map(AdminUser).ok_or_else(to_login)
+        })
+    }
+}
+
+/// Reads a form body after checking its CSRF token.
+fn checked_form<T: serde::de::DeserializeOwned>(ctx: &PageContext, body: &[u8]) -> Result<Result<T, AppError>, AppError> {
+    let (token, rest) = split_csrf(body);
+    ctx.verify_csrf(token.as_deref())?;
+    Ok(from_form(&rest))
+}
+
+// ---------- sign-in ----------
+
+#[derive(Template)]
+#[template(path = "admin/login.html")]
+struct LoginPage<'a> {
+    ctx: &'a PageContext,
+    email: String,
+    next: String,
+    failed: bool,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only same-site paths, so the login cannot be used to redirect elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/admin") && !n.starts_with("//") => n.to_owned(),
+        _ => "/admin".to_owned(),
+    }
+}
+
+async fn login_form(ctx: PageContext, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    ctx.render(&LoginPage { ctx: &ctx, email: String::new(), next: safe_next(query.next.as_deref()), failed: false })
+}
+
+#[derive(Deserialize)]
+struct LoginFields {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[tracing::instrument(skip(state, ctx, body))]
+async fn login(state: web::Data<AppState>, ctx: PageContext, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let fields: LoginFields = checked_form(&ctx, &body)??;
+    let next = safe_next(fields.next.as_deref());
+    let (email, password) = (fields.email.clone(), fields.password);
+    let session = service::run(&state.pool, move |conn| accounts::login(conn, &email, &password)).await?;
+    let Some(token) = session else {
+        return ctx.render_status(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage { ctx: &ctx, email: fields.email, next, failed: true },
+        );
+    };
+    let cookie = Cookie::build(SESSION_COOKIE, token.expose().to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.secure_cookies())
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::hours(accounts::SESSION_HOURS))
+        .finish();
+    let mut response = ctx.see_other(&next);
+    response.add_cookie(&cookie).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(response)
+}
+
+async fn logout(state: web::Data<AppState>, ctx: PageContext, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let (token, _) = split_csrf(&body);
+    ctx.verify_csrf(token.as_deref())?;
+    if let Some(session) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+        service::run(&state.pool, move |conn| accounts::logout(conn, &session)).await?;
+    }
+    let mut response = ctx.see_other("/");
+    let mut removal = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    removal.make_removal();
+    response.add_cookie(&removal).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(response)
+}
+
+// ---------- dashboard ----------
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct Dashboard<'a> {
+    ctx: &'a PageContext,
+    user: &'a User,
+    events: Vec<super::views::EventView>,
+    organizations: Vec<Organization>,
+    venues: Vec<VenueWithRooms>,
+}
+
+#[tracing::instrument(skip_all)]
+async fn dashboard(state: web::Data<AppState>, ctx: PageContext, user: AdminUser) -> Result<HttpResponse, AppError> {
+    let (list, organizations, venues) = service::run(&state.pool, |conn| {
+        Ok((
+            events::list(conn, EventFilter::default())?,
+            organizations::list(conn)?,
+            venues::list(conn)?,
+        ))
+    })
+    .await?;
+    let events = list.iter().map(|d| super::views::EventView::new(&ctx, d)).collect();
+    ctx.render(&Dashboard { ctx: &ctx, user: &user.0, events, organizations, venues })
+}
+
+// ---------- forms ----------
+
+#[derive(Template)]
+#[template(path = "admin/form.html")]
+struct FormPage<'a> {
+    ctx: &'a PageContext,
+    user: &'a User,
+    title: String,
+    forms: Vec<Form>,
+    general_errors: Vec<String>,
+    rooms: Vec<(String, String)>,
+}
+
+impl<'a> FormPage<'a> {
+    fn new(ctx: &'a PageContext, user: &'a User, title: String, form: Form) -> Self {
+        Self { ctx, user, title, forms: vec![form], general_errors: Vec::new(), rooms: Vec::new() }
+    }
+
+    /// Renders the page; with errors, each lands beside its field (or on
+    /// top when it names no field of this form) and the status says why.
+    fn show(mut self, errors: Option<FormErrors>) -> Result<HttpResponse, AppError> {
+        let status = match errors {
+            None => StatusCode::OK,
+            Some(errors) => {
+                self.general_errors = self.forms[0].attach(self.ctx, &errors.fields);
+                errors.status
+            }
+        };
+        self.ctx.render_status(status, &self)
+    }
+}
+
+/// Runs a submitted change; validation problems and conflicts come back as
+/// form errors for re-rendering, anything else as the error it is.
+fn outcome<T>(result: Result<T, AppError>) -> Result<Result<T, FormErrors>, AppError> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(e) => FormErrors::from_error(e).map(Err),
+    }
+}
+
+fn kind_options(ctx: &PageContext, all: &[&'static str], prefix: &str) -> Vec<(String, String)> {
+    all.iter().map(|v| ((*v).to_owned(), ctx.t(&format!("{prefix}.{v}")).to_owned())).collect()
+}
+
+fn zone_options() -> Vec<(String, String)> {
+    super::public::COMMON_ZONES.iter().map(|z| ((*z).to_owned(), (*z).to_owned())).collect()
+}
+
+// Organizations.
+
+fn organization_form(ctx: &PageContext, action: String, fields: &OrganizationFields) -> Form {
+    let kinds: Vec<&str> = OrganizationKind::ALL.iter().map(|k| k.as_str()).collect();
+    Form::new(action, "admin.save", fields, None)
+        .field(Field::new("slug", FieldKind::Text).required())
+        .field(Field::new("name_ja", FieldKind::Text).required())
+        .field(Field::new("name_en", FieldKind::Text).required())
+        .field(Field::new("kind", FieldKind::Select(kind_options(ctx, &kinds, "organization_kind"))).required())
+        .field(Field::new("country", FieldKind::Text).required())
+        .field(Field::new("time_zone", FieldKind::Choice(zone_options())))
+        .field(Field::new("website", FieldKind::Url))
+}
+
+async fn new_organization(ctx: PageContext, user: AdminUser) -> Result<HttpResponse, AppError> {
+    let defaults = OrganizationFields { country: Some("JP".into()), time_zone: Some("Asia/Tokyo".into()), ..Default::default() };
+    let form = organization_form(&ctx, "/admin/organizations".into(), &defaults);
+    FormPage::new(&ctx, &user.0, ctx.t("admin.new_organization").into(), form).show(None)
+}
+
+#[tracing::instrument(skip_all)]
+async fn create_organization(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let submitted: Result<OrganizationFields, _> = checked_form(&ctx, &body)?;
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let result = match submitted.and_then(OrganizationFields::validate) {
+        Ok(input) => service::run(&state.pool, move |conn| organizations::create(conn, &input)).await,
+        Err(e) => Err(e),
+    };
+    match outcome(result)? {
+        Ok(_) => Ok(ctx.see_other("/admin")),
+        Err(errors) => {
+            let form = organization_form(&ctx, "/admin/organizations".into(), &fields);
+            FormPage::new(&ctx, &user.0, ctx.t("admin.new_organization").into(), form).show(Some(errors))
+        }
+    }
+}
+
+async fn edit_organization(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let lookup = slug.clone();
+    let o = service::run(&state.pool, move |conn| organizations::get(conn, &lookup)).await?;
+    let form = organization_form(&ctx, format!("/admin/organizations/{slug}"), &OrganizationFields::of(&o));
+    FormPage::new(&ctx, &user.0, ctx.pick(&o.name_ja, &o.name_en).to_owned(), form).show(None)
+}
+
+#[tracing::instrument(skip_all)]
+async fn update_organization(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let submitted: Result<OrganizationFields, _> = checked_form(&ctx, &body)?;
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let target = slug.clone();
+    let result = match submitted.and_then(OrganizationFields::validate) {
+        Ok(input) => service::run(&state.pool, move |conn| organizations::update(conn, &target, &input)).await,
+        Err(e) => Err(e),
+    };
+    match outcome(result)? {
+        Ok(_) => Ok(ctx.see_other("/admin")),
+        Err(errors) => {
+            let form = organization_form(&ctx, format!("/admin/organizations/{slug}"), &fields);
+            FormPage::new(&ctx, &user.0, slug, form).show(Some(errors))
+        }
+    }
+}
+
+// Venues and rooms.
+
+fn venue_form(action: String, fields: &VenueFields) -> Form {
+    Form::new(action, "admin.save", fields, None)
+        .field(Field::new("slug", FieldKind::Text).required())
+        .field(Field::new("name_ja", FieldKind::Text).required())
+        .field(Field::new("name_en", FieldKind::Text).required())
+        .field(Field::new("address_ja", FieldKind::Text).required())
+        .field(Field::new("address_en", FieldKind::Text).required())
+        .field(Field::new("area", FieldKind::Text).required())
+        .field(Field::new("time_zone", FieldKind::Choice(zone_options())))
+}
+
+fn room_form(action: String, submit: &'static str, fields: &RoomFields) -> Form {
+    Form::new(action, submit, fields, None)
+        .field(Field::new("name_ja", FieldKind::Text).required())
+        .field(Field::new("name_en", FieldKind::Text).required())
+        .field(Field::new("capacity", FieldKind::Number).required())
+}
+
+async fn new_venue(ctx: PageContext, user: AdminUser) -> Result<HttpResponse, AppError> {
+    let defaults = VenueFields { time_zone: Some("Asia/Tokyo".into()), ..Default::default() };
+    FormPage::new(&ctx, &user.0, ctx.t("admin.new_venue").into(), venue_form("/admin/venues".into(), &defaults)).show(None)
+}
+
+#[tracing::instrument(skip_all)]
+async fn create_venue(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let submitted: Result<VenueFields, _> = checked_form(&ctx, &body)?;
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let result = match submitted.and_then(VenueFields::validate) {
+        Ok(input) => service::run(&state.pool, move |conn| venues::create(conn, &input)).await,
+        Err(e) => Err(e),
+    };
+    match outcome(result)? {
+        // Rooms are added on the edit page that follows.
+        Ok(v) => Ok(ctx.see_other(&format!("/admin/venues/{}/edit", v.venue.slug))),
+        Err(errors) => {
+            FormPage::new(&ctx, &user.0, ctx.t("admin.new_venue").into(), venue_form("/admin/venues".into(), &fields)).show(Some(errors))
+        }
+    }
+}
+
+/// The venue form, its rooms with edit links, and a form to add a room.
+fn venue_page<'a>(ctx: &'a PageContext, user: &'a User, venue: &VenueWithRooms, fields: &VenueFields) -> FormPage<'a> {
+    let v = &venue.venue;
+    let mut page = FormPage::new(ctx, user, ctx.pick(&v.name_ja, &v.name_en).to_owned(), venue_form(format!("/admin/venues/{}", v.slug), fields));
+    page.forms.push(room_form(format!("/admin/venues/{}/rooms", v.slug), "admin.add_room", &RoomFields::default()));
+    page.rooms = venue
+        .rooms
+        .iter()
+        .map(|r| (format!("{} / {} ({})", r.name_ja, r.name_en, r.capacity), format!("/admin/rooms/{}/edit", r.id)))
+        .collect();
+    page
+}
+
+async fn edit_venue(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let venue = service::run(&state.pool, move |conn| venues::get(conn, &slug)).await?;
+    venue_page(&ctx, &user.0, &venue, &VenueFields::of(&venue.venue)).show(None)
+}
+
+#[tracing::instrument(skip_all)]
+async fn update_venue(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let submitted: Result<VenueFields, _> = checked_form(&ctx, &body)?;
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let target = slug.clone();
+    let result = match submitted.and_then(VenueFields::validate) {
+        Ok(input) => service::run(&state.pool, move |conn| venues::update(conn, &target, &input)).await,
+        Err(e) => Err(e),
+    };
+    match outcome(result)? {
+        Ok(v) => Ok(ctx.see_other(&format!("/admin/venues/{}/edit", v.venue.slug))),
+        Err(errors) => {
+            let venue = service::run(&state.pool, move |conn| venues::get(conn, &slug)).await?;
+            venue_page(&ctx, &user.0, &venue, &fields).show(Some(errors))
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn add_room(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let submitted: Result<RoomFields, _> = checked_form(&ctx, &body)?;
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let target = slug.clone();
+    let result = match submitted.and_then(|f| f.validate()) {
+        Ok(input) => service::run(&state.pool, move |conn| venues::add_room(conn, &target, &input)).await,
+        Err(e) => Err(e),
+    };
+    match outcome(result)? {
+        Ok(_) => Ok(ctx.see_other(&format!("/admin/venues/{slug}/edit"))),
+        Err(errors) => {
+            let venue = service::run(&state.pool, move |conn| venues::get(conn, &slug)).await?;
+            let mut page = venue_page(&ctx, &user.0, &venue, &VenueFields::of(&venue.venue));
+            // The errors belong to the room form, which goes first.
+            page.forms.swap(0, 1);
+            page.forms[0] = room_form(format!("/admin/venues/{}/rooms", venue.venue.slug), "admin.add_room", &fields);
+            page.show(Some(errors))
+        }
+    }
+}
+
+async fn edit_room(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let lookup = id.clone();
+    let room = service::run(&state.pool, move |conn| venues::get_room(conn, &lookup)).await?;
+    let title = ctx.pick(&room.name_ja, &room.name_en).to_owned();
+    FormPage::new(&ctx, &user.0, title, room_form(format!("/admin/rooms/{id}"), "admin.save", &RoomFields::of(&room))).show(None)
+}
+
+#[tracing::instrument(skip_all)]
+async fn update_room(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let submitted: Result<RoomFields, _> = checked_form(&ctx, &body)?;
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let target = id.clone();
+    let result = match submitted.and_then(|f| f.validate()) {
+        Ok(input) => {
+            service::run(&state.pool, move |conn| {
+                let room = venues::update_room(conn, &target, &input)?;
+                venues::venue_slug(conn, &room.venue_id)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome(result)? {
+        Ok(venue_slug) => Ok(ctx.see_other(&format!("/admin/venues/{venue_slug}/edit"))),
+        Err(errors) => {
+            FormPage::new(&ctx, &user.0, ctx.t("venue.room").into(), room_form(format!("/admin/rooms/{id}"), "admin.save", &fields))
+                .show(Some(errors))
+        }
+    }
+}
+
+// Events.
+
+fn event_form(ctx: &PageContext, action: String, fields: &EventFields, choices: &EventChoices) -> Form {
+    let kinds: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+    let statuses = [EventStatus::Draft.as_str(), EventStatus::Published.as_str()];
+    Form::new(action, "admin.save", fields, fields.revision)
+        .field(Field::new("slug", FieldKind::Text).required())
+        .field(Field::new("title_ja", FieldKind::Text).required())
+        .field(Field::new("title_en", FieldKind::Text).required())
+        .field(Field::new("kind", FieldKind::Select(kind_options(ctx, &kinds, "event_kind"))).required())
+        .field(Field::new("time_zone", FieldKind::Choice(zone_options())))
+        .field(Field::new("starts_at", FieldKind::DateTime).required().hint("admin.wall_clock_hint"))
+        .field(Field::new("ends_at", FieldKind::DateTime).required())
+        .field(Field::new("organizer_slugs", FieldKind::Checkboxes(choices.organizers.clone())))
+        .field(Field::new("room_ids", FieldKind::Checkboxes(choices.rooms.clone())))
+        .field(Field::new("capacity", FieldKind::Number))
+        .field(Field::new("registration_opens_at", FieldKind::DateTime))
+        .field(Field::new("registration_closes_at", FieldKind::DateTime))
+        .field(Field::new("status", FieldKind::Select(kind_options(ctx, &statuses, "event_status"))))
+        .field(Field::new("description_ja", FieldKind::TextArea))
+        .field(Field::new("description_en", FieldKind::TextArea))
+}
+
+/// The organizations and rooms an event form offers.
+#[derive(Default)]
+struct EventChoices {
+    organizers: Vec<(String, String)>,
+    rooms: Vec<(String, String)>,
+}
+
+async fn event_choices(state: &AppState, ctx: &PageContext) -> Result<EventChoices, AppError> {
+    let (organizations, venues) = service::run(&state.pool, |conn| Ok((organizations::list(conn)?, venues::list(conn)?))).await?;
+    Ok(EventChoices {
+        organizers: organizations.iter().map(|o| (o.slug.clone(), ctx.pick(&o.name_ja, &o.name_en).to_owned())).collect(),
+        rooms: venues
+            .iter()
+            .flat_map(|v| {
+                v.rooms.iter().map(move |r| {
+                    (r.id.clone(), format!("{} – {} ({})", ctx.pick(&v.venue.name_ja, &v.venue.name_en), ctx.pick(&r.name_ja, &r.name_en), r.capacity))
+                })
+            })
+            .collect(),
+    })
+}
+
+async fn new_event(state: web::Data<AppState>, ctx: PageContext, user: AdminUser) -> Result<HttpResponse, AppError> {
+    let choices = event_choices(&state, &ctx).await?;
+    let defaults = EventFields { time_zone: Some("Asia/Tokyo".into()), status: Some("draft".into()), ..Default::default() };
+    let form = event_form(&ctx, "/admin/events".into(), &defaults, &choices);
+    FormPage::new(&ctx, &user.0, ctx.t("admin.new_event").into(), form).show(None)
+}
+
+#[tracing::instrument(skip_all)]
+async fn create_event(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let submitted: Result<EventFields, _> = checked_form(&ctx, &body)?;
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let result = match submitted.and_then(|f| f.validate(TimeInput::WallClock)) {
+        Ok(input) => service::run(&state.pool, move |conn| events::create(conn, &input)).await,
+        Err(e) => Err(e),
+    };
+    match outcome(result)? {
+        Ok(_) => Ok(ctx.see_other("/admin")),
+        Err(errors) => {
+            let choices = event_choices(&state, &ctx).await?;
+            let form = event_form(&ctx, "/admin/events".into(), &fields, &choices);
+            FormPage::new(&ctx, &user.0, ctx.t("admin.new_event").into(), form).show(Some(errors))
+        }
+    }
+}
+
+async fn edit_event(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let lookup = slug.clone();
+    let details: EventDetails = service::run(&state.pool, move |conn| events::load(conn, &lookup)).await?;
+    let choices = event_choices(&state, &ctx).await?;
+    let mut fields = EventFields::of(&details, TimeInput::WallClock);
+    fields.revision = Some(details.event.revision);
+    let form = event_form(&ctx, format!("/admin/events/{slug}"), &fields, &choices);
+    FormPage::new(&ctx, &user.0, ctx.pick(&details.event.title_ja, &details.event.title_en).to_owned(), form).show(None)
+}
+
+#[tracing::instrument(skip_all)]
+async fn update_event(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let submitted: Result<EventFields, _> = checked_form(&ctx, &body)?;
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let target = slug.clone();
+    let result = match submitted.and_then(|f| f.validate(TimeInput::WallClock)) {
+        Ok(input) => service::run(&state.pool, move |conn| events::update(conn, &target, &input)).await,
+        Err(e) => Err(e),
+    };
+    match outcome(result)? {
+        Ok(_) => Ok(ctx.see_other("/admin")),
+        Err(errors) => {
+            let choices = event_choices(&state, &ctx).await?;
+            let form = event_form(&ctx, format!("/admin/events/{slug}"), &fields, &choices);
+            FormPage::new(&ctx, &user.0, slug, form).show(Some(errors))
+        }
+    }
+}
+
+/// Status changes from the dashboard's buttons.
+async fn change_status(state: &AppState, ctx: &PageContext, slug: String, body: &[u8], to: Option<EventStatus>) -> Result<HttpResponse, AppError> {
+    let (token, _) = split_csrf(body);
+    ctx.verify_csrf(token.as_deref())?;
+    service::run(&state.pool, move |conn| match to {
+        Some(status) => events::set_status(conn, &slug, status),
+        None => events::cancel(conn, &slug),
+    })
+    .await?;
+    Ok(ctx.see_other("/admin"))
+}
+
+#[tracing::instrument(skip_all)]
+async fn publish_event(state: web::Data<AppState>, ctx: PageContext, _user: AdminUser, slug: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    change_status(&state, &ctx, slug.into_inner(), &body, Some(EventStatus::Published)).await
+}
+
+#[tracing::instrument(skip_all)]
+async fn unpublish_event(state: web::Data<AppState>, ctx: PageContext, _user: AdminUser, slug: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    change_status(&state, &ctx, slug.into_inner(), &body, Some(EventStatus::Draft)).await
+}
+
+#[tracing::instrument(skip_all)]
+async fn cancel_event(state: web::Data<AppState>, ctx: PageContext, _user: AdminUser, slug: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    change_status(&state, &ctx, slug.into_inner(), &body, None).await
+}

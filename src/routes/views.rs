@@ -1,0 +1,113 @@
+//! What pages show of domain data, already in the page's language and zones.
+
+use chrono::{DateTime, Utc};
+
+use super::PageContext;
+use crate::db::events::EventDetails;
+use crate::db::to_utc;
+use crate::domain::{EventKind, EventStatus, TimeZone};
+use crate::i18n::{format_instant, format_range, t};
+
+/// One time line: the range in a zone, and that zone's name.
+#[derive(Debug, Clone)]
+pub struct ZonedTime {
+    pub text: String,
+    pub zone: &'static str,
+}
+
+/// The range in Asia/Tokyo first, then in the event's own zone and the
+/// visitor's zone when they differ, so that each reader finds their clock.
+pub fn zoned_times(ctx: &PageContext, start: DateTime<Utc>, end: DateTime<Utc>, event_zone: TimeZone) -> Vec<ZonedTime> {
+    let mut zones = vec![TimeZone::TOKYO];
+    for z in [Some(event_zone), ctx.viewer_zone].into_iter().flatten() {
+        if !zones.contains(&z) {
+            zones.push(z);
+        }
+    }
+    zones.into_iter().map(|z| ZonedTime { text: format_range(ctx.lang, start, end, z), zone: z.name() }).collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct PlaceView {
+    pub venue_slug: String,
+    pub venue: String,
+    pub room: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub slug: String,
+    pub title: String,
+    pub other_title: String,
+    pub description: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub cancelled: bool,
+    pub draft: bool,
+    pub times: Vec<ZonedTime>,
+    pub organizers: Vec<String>,
+    pub places: Vec<PlaceView>,
+    pub capacity: Option<i32>,
+    pub registration: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub revision: i32,
+}
+
+impl EventView {
+    pub fn new(ctx: &PageContext, d: &EventDetails) -> Self {
+        let e = &d.event;
+        let lang = ctx.lang;
+        let zone = TimeZone::from_stored(&e.time_zone);
+        let (starts_at, ends_at) = (to_utc(e.starts_at), to_utc(e.ends_at));
+        let kind = EventKind::parse(&e.kind).map_or("", |k| t(lang, k.label_key()));
+        let status = EventStatus::parse(&e.status).unwrap_or(EventStatus::Draft);
+        let registration = match (e.registration_opens_at.map(to_utc), e.registration_closes_at.map(to_utc)) {
+            (Some(o), Some(c)) => Some(format_range(lang, o, c, TimeZone::TOKYO)),
+            (None, Some(c)) => Some(format!("{} {}", t(lang, "event.registration_until"), format_instant(lang, c, TimeZone::TOKYO))),
+            (Some(o), None) => Some(format!("{} {}", t(lang, "event.registration_from"), format_instant(lang, o, TimeZone::TOKYO))),
+            (None, None) => None,
+        };
+        Self {
+            slug: e.slug.clone(),
+            title: lang.pick(&e.title_ja, &e.title_en).to_owned(),
+            other_title: lang.other().pick(&e.title_ja, &e.title_en).to_owned(),
+            description: lang.pick(&e.description_ja, &e.description_en).to_owned(),
+            kind,
+            status: t(lang, status.label_key()),
+            cancelled: status == EventStatus::Cancelled,
+            draft: status == EventStatus::Draft,
+            times: zoned_times(ctx, starts_at, ends_at, zone),
+            organizers: d.organizers.iter().map(|o| lang.pick(&o.name_ja, &o.name_en).to_owned()).collect(),
+            places: d
+                .rooms
+                .iter()
+                .map(|(room, venue)| PlaceView {
+                    venue_slug: venue.slug.clone(),
+                    venue: lang.pick(&venue.name_ja, &venue.name_en).to_owned(),
+                    room: lang.pick(&room.name_ja, &room.name_en).to_owned(),
+                    address: lang.pick(&venue.address_ja, &venue.address_en).to_owned(),
+                })
+                .collect(),
+            capacity: e.capacity,
+            registration,
+            starts_at,
+            ends_at,
+            revision: e.revision,
+        }
+    }
+
+    pub fn organizer_list(&self) -> String {
+        self.organizers.join(" × ")
+    }
+
+    pub fn place_list(&self) -> String {
+        self.places.iter().map(|p| format!("{} {}", p.venue, p.room)).collect::<Vec<_>>().join(", ")
+    }
+
+    pub fn description_paragraphs(&self) -> Vec<&str> {
+        self.description.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect()
+    }
+}
+
