@@ -12,7 +12,11 @@ use crate::service::accounts;
 use crate::startup::{Application, prepare_database};
 
 #[derive(Parser)]
-#[command(name = "musubi", version, about = "Event and collaboration scheduler for LINK-J WEST and Osaka Prefecture")]
+#[command(
+    name = "musubi",
+    version,
+    about = "Event and collaboration scheduler for LINK-J WEST and Osaka Prefecture"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -66,7 +70,10 @@ pub fn main() -> ExitCode {
         }
     };
     crate::telemetry::init(&settings.log);
-    match run(cli.command.unwrap_or(Command::Serve { demo: false }), settings) {
+    match run(
+        cli.command.unwrap_or(Command::Serve { demo: false }),
+        settings,
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("musubi: {}", one_line(&format!("{e:#}")));
@@ -85,7 +92,11 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Migrate { revert_all } => {
             let pool = db::build_pool(&settings.database_url, 1)?;
             let mut conn = pool.get()?;
-            let versions = if revert_all { db::revert_all_migrations(&mut conn)? } else { db::run_migrations(&mut conn)? };
+            let versions = if revert_all {
+                db::revert_all_migrations(&mut conn)?
+            } else {
+                db::run_migrations(&mut conn)?
+            };
             let verb = if revert_all { "reverted" } else { "applied" };
             if versions.is_empty() {
                 println!("nothing to do: {} is up to date", settings.database_url);
@@ -101,9 +112,12 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             match command {
                 AdminCommand::CreateUser { email, name } => {
                     let mut password = String::new();
-                    std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
+                    std::io::stdin()
+                        .read_to_string(&mut password)
+                        .context("reading the password from stdin")?;
                     let password = password.trim_end_matches(['\r', '\n']);
-                    let user = accounts::create_user(&mut conn, &email, &name, password).map_err(describe)?;
+                    let user = accounts::create_user(&mut conn, &email, &name, password)
+                        .map_err(describe)?;
                     println!("account ready: {} <{}>", user.name, user.email);
                 }
                 AdminCommand::CreateToken { email } => {
@@ -124,7 +138,11 @@ fn describe(e: crate::error::AppError) -> anyhow::Error {
             "{}",
             fields
                 .iter()
-                .map(|f| format!("{}: {}", f.field, f.problem.message(crate::domain::Language::En)))
+                .map(|f| format!(
+                    "{}: {}",
+                    f.field,
+                    f.problem.message(crate::domain::Language::En)
+                ))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),

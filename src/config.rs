@@ -21,10 +21,13 @@ impl DatabaseUrl {
     pub fn parse(input: &str) -> Result<Self, String> {
         let s = input.trim();
         if s.is_empty() {
-            return Err("is empty; use a file path, sqlite://path or postgres://user@host/db".into());
+            return Err(
+                "is empty; use a file path, sqlite://path or postgres://user@host/db".into(),
+            );
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            let url = url::Url::parse(s).map_err(|e| format!("is not a valid PostgreSQL URL ({e})"))?;
+            let url =
+                url::Url::parse(s).map_err(|e| format!("is not a valid PostgreSQL URL ({e})"))?;
             if url.host_str().is_none_or(str::is_empty) && !s.contains("host=") {
                 return Err("names no PostgreSQL host".into());
             }
@@ -37,7 +40,9 @@ impl DatabaseUrl {
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
         if let Some((scheme, _)) = s.split_once("://") {
-            return Err(format!("has the unsupported scheme '{scheme}'; use a file path, sqlite://path or postgres://user@host/db"));
+            return Err(format!(
+                "has the unsupported scheme '{scheme}'; use a file path, sqlite://path or postgres://user@host/db"
+            ));
         }
         Ok(Self::Sqlite(PathBuf::from(s)))
     }
@@ -102,7 +107,11 @@ pub struct SettingsError {
 
 impl SettingsError {
     fn new(setting: &str, message: impl Into<String>) -> Self {
-        Self { setting: setting.to_owned(), env: setting.to_ascii_uppercase(), message: message.into() }
+        Self {
+            setting: setting.to_owned(),
+            env: setting.to_ascii_uppercase(),
+            message: message.into(),
+        }
     }
 }
 
@@ -119,10 +128,14 @@ struct RawSettings {
 impl Settings {
     /// Loads defaults, the `MUSUBI_CONFIG` file, then the environment.
     pub fn load() -> Result<Self, SettingsError> {
-        let mut builder = config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Ok(path) = std::env::var("MUSUBI_CONFIG") {
             if !std::path::Path::new(&path).is_file() {
-                return Err(SettingsError::new("config", format!("file '{path}' does not exist")));
+                return Err(SettingsError::new(
+                    "config",
+                    format!("file '{path}' does not exist"),
+                ));
             }
             builder = builder.add_source(config::File::with_name(&path).required(true));
         }
@@ -132,46 +145,78 @@ impl Settings {
             .map_err(|e| SettingsError::new("config", one_line(&e.to_string())))?;
         let raw: RawSettings = loaded.try_deserialize().map_err(|e| {
             let text = e.to_string();
-            let setting = ["database_url", "bind", "base_url", "log", "workers", "pool_size"]
-                .into_iter()
-                .find(|name| text.contains(name))
-                .unwrap_or("config");
+            let setting = [
+                "database_url",
+                "bind",
+                "base_url",
+                "log",
+                "workers",
+                "pool_size",
+            ]
+            .into_iter()
+            .find(|name| text.contains(name))
+            .unwrap_or("config");
             SettingsError::new(setting, one_line(&text))
         })?;
         Self::from_raw(raw)
     }
 
     fn from_raw(raw: RawSettings) -> Result<Self, SettingsError> {
-        let database_url = DatabaseUrl::parse(&raw.database_url).map_err(|m| SettingsError::new("database_url", m))?;
-        let bind = raw
-            .bind
-            .trim()
-            .parse::<SocketAddr>()
-            .map_err(|_| SettingsError::new("bind", format!("'{}' is not an address like 127.0.0.1:8080", raw.bind)))?;
+        let database_url = DatabaseUrl::parse(&raw.database_url)
+            .map_err(|m| SettingsError::new("database_url", m))?;
+        let bind = raw.bind.trim().parse::<SocketAddr>().map_err(|_| {
+            SettingsError::new(
+                "bind",
+                format!("'{}' is not an address like 127.0.0.1:8080", raw.bind),
+            )
+        })?;
         let base_url = {
             let url = url::Url::parse(raw.base_url.trim())
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-                .ok_or_else(|| SettingsError::new("base_url", format!("'{}' is not an http(s) URL", raw.base_url)))?;
+                .ok_or_else(|| {
+                    SettingsError::new(
+                        "base_url",
+                        format!("'{}' is not an http(s) URL", raw.base_url),
+                    )
+                })?;
             url.as_str().trim_end_matches('/').to_owned()
         };
-        tracing_subscriber::EnvFilter::try_new(&raw.log)
-            .map_err(|e| SettingsError::new("log", format!("'{}' is not a log filter ({e})", raw.log)))?;
+        tracing_subscriber::EnvFilter::try_new(&raw.log).map_err(|e| {
+            SettingsError::new("log", format!("'{}' is not a log filter ({e})", raw.log))
+        })?;
         let workers = raw
             .workers
             .trim()
             .parse::<usize>()
             .ok()
             .filter(|n| *n <= 256)
-            .ok_or_else(|| SettingsError::new("workers", format!("'{}' is not a number from 0 to 256", raw.workers)))?;
+            .ok_or_else(|| {
+                SettingsError::new(
+                    "workers",
+                    format!("'{}' is not a number from 0 to 256", raw.workers),
+                )
+            })?;
         let pool_size = raw
             .pool_size
             .trim()
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=256).contains(n))
-            .ok_or_else(|| SettingsError::new("pool_size", format!("'{}' is not a number from 1 to 256", raw.pool_size)))?;
-        Ok(Self { database_url, bind, base_url, log: raw.log, workers, pool_size })
+            .ok_or_else(|| {
+                SettingsError::new(
+                    "pool_size",
+                    format!("'{}' is not a number from 1 to 256", raw.pool_size),
+                )
+            })?;
+        Ok(Self {
+            database_url,
+            bind,
+            base_url,
+            log: raw.log,
+            workers,
+            pool_size,
+        })
     }
 
     /// Settings for a given database with every other value at its default,
@@ -198,10 +243,23 @@ mod tests {
 
     #[test]
     fn database_urls_pick_the_backend() {
-        assert_eq!(DatabaseUrl::parse("data/musubi.db").unwrap(), DatabaseUrl::Sqlite("data/musubi.db".into()));
-        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/musubi.db").unwrap(), DatabaseUrl::Sqlite("/var/lib/musubi.db".into()));
-        assert!(matches!(DatabaseUrl::parse("postgres://musubi@127.0.0.1/musubi").unwrap(), DatabaseUrl::Postgres(_)));
-        assert!(DatabaseUrl::parse("mysql://root@localhost/x").unwrap_err().contains("'mysql'"));
+        assert_eq!(
+            DatabaseUrl::parse("data/musubi.db").unwrap(),
+            DatabaseUrl::Sqlite("data/musubi.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/musubi.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/musubi.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://musubi@127.0.0.1/musubi").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(
+            DatabaseUrl::parse("mysql://root@localhost/x")
+                .unwrap_err()
+                .contains("'mysql'")
+        );
         assert!(DatabaseUrl::parse("").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
     }

@@ -16,7 +16,10 @@ pub enum AppError {
     #[error("not found")]
     NotFound,
     #[error("conflict: {problem}")]
-    Conflict { field: Option<&'static str>, problem: Invalid },
+    Conflict {
+        field: Option<&'static str>,
+        problem: Invalid,
+    },
     #[error("authentication required")]
     Unauthorized,
     #[error("forbidden: {0}")]
@@ -30,7 +33,11 @@ pub enum AppError {
 }
 
 fn summary(errors: &[FieldError]) -> String {
-    errors.iter().map(|e| format!("{}: {}", e.field, e.problem)).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.problem))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl AppError {
@@ -39,7 +46,10 @@ impl AppError {
     }
 
     pub fn field(field: &str, problem: Invalid) -> Self {
-        Self::Validation(vec![FieldError { field: field.to_owned(), problem }])
+        Self::Validation(vec![FieldError {
+            field: field.to_owned(),
+            problem,
+        }])
     }
 
     fn code(&self) -> &'static str {
@@ -88,8 +98,13 @@ impl From<diesel::result::Error> for AppError {
                 Self::conflict(None, Invalid::new("conflict.duplicate"))
             }
             // PostgreSQL's exclusion constraint, the backstop against double booking.
-            Error::DatabaseError(_, info) if info.constraint_name() == Some("room_bookings_no_overlap") => {
-                Self::conflict(Some("room_ids"), Invalid::new("conflict.room_booked_concurrently"))
+            Error::DatabaseError(_, info)
+                if info.constraint_name() == Some("room_bookings_no_overlap") =>
+            {
+                Self::conflict(
+                    Some("room_ids"),
+                    Invalid::new("conflict.room_booked_concurrently"),
+                )
             }
             _ => Self::Unexpected(anyhow::Error::new(e).context("database query")),
         }
@@ -151,7 +166,9 @@ impl ResponseError for AppError {
             ja = html_escape(&self.public_message(Language::Ja)),
             en = html_escape(&self.public_message(Language::En)),
         );
-        HttpResponse::build(status_of(self)).content_type(ContentType::html()).body(body)
+        HttpResponse::build(status_of(self))
+            .content_type(ContentType::html())
+            .body(body)
     }
 }
 
@@ -184,7 +201,10 @@ impl ResponseError for ApiError {
                     .map(|e| json!({ "field": e.field, "code": e.problem.code, "message": e.problem.message(Language::En) }))
                     .collect();
             }
-            AppError::Conflict { field: Some(field), problem } => {
+            AppError::Conflict {
+                field: Some(field),
+                problem,
+            } => {
                 body["fields"] = json!([{ "field": field, "code": problem.code, "message": problem.message(Language::En) }]);
             }
             _ => {}

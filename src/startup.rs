@@ -37,14 +37,22 @@ impl Application {
     }
 
     pub fn with_pool(settings: Settings, pool: Pool) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
-        let state = web::Data::new(AppState { pool: pool.clone(), settings });
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            settings,
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Compress::default())
-                .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")).add(("Referrer-Policy", "same-origin")))
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin")),
+                )
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(256 * 1024))
@@ -56,7 +64,11 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
-        Ok(Self { port, server: server.run(), pool })
+        Ok(Self {
+            port,
+            server: server.run(),
+            pool,
+        })
     }
 
     pub fn port(&self) -> u16 {

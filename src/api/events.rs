@@ -12,9 +12,17 @@ use crate::service::events::{self as svc, EventFields, PUBLIC_STATUSES, TimeInpu
 use crate::service::fields::{from_json, merge_patch};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/events").route(web::get().to(list)).route(web::post().to(create)))
-        .service(web::resource("/events/{slug}").route(web::get().to(get)).route(web::patch().to(update)))
-        .service(web::resource("/events/{slug}/cancel").route(web::post().to(cancel)));
+    cfg.service(
+        web::resource("/events")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/events/{slug}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update)),
+    )
+    .service(web::resource("/events/{slug}/cancel").route(web::post().to(cancel)));
 }
 
 /// An event as JSON: times as RFC 3339 in the event's own zone, so that
@@ -69,7 +77,11 @@ fn bound(v: &mut Validator, field: &str, value: &Option<String>) -> Option<chron
 }
 
 #[tracing::instrument(skip(state, caller))]
-async fn list(state: web::Data<AppState>, caller: Caller, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let mut v = Validator::new();
     let from = bound(&mut v, "from", &query.from);
     let to = bound(&mut v, "to", &query.to);
@@ -79,24 +91,52 @@ async fn list(state: web::Data<AppState>, caller: Caller, query: web::Query<List
         }
     }
     v.finish().map_err(AppError::Validation)?;
-    let statuses: &'static [&'static str] = if caller.is_organizer() { &[] } else { PUBLIC_STATUSES };
+    let statuses: &'static [&'static str] = if caller.is_organizer() {
+        &[]
+    } else {
+        PUBLIC_STATUSES
+    };
     let events = run(&state, move |conn| {
-        svc::list(conn, EventFilter { ends_after: from, starts_before: to, statuses, ..Default::default() })
+        svc::list(
+            conn,
+            EventFilter {
+                ends_after: from,
+                starts_before: to,
+                statuses,
+                ..Default::default()
+            },
+        )
     })
     .await?;
     let base = &state.settings.base_url;
-    Ok(HttpResponse::Ok().json(json!({ "events": events.iter().map(|d| json_of(d, base)).collect::<Vec<_>>() })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "events": events.iter().map(|d| json_of(d, base)).collect::<Vec<_>>() })))
 }
 
 #[tracing::instrument(skip(state, caller))]
-async fn get(state: web::Data<AppState>, caller: Caller, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let organizer = caller.is_organizer();
-    let d = run(&state, move |conn| if organizer { svc::load(conn, &slug) } else { svc::load_public(conn, &slug) }).await?;
+    let d = run(&state, move |conn| {
+        if organizer {
+            svc::load(conn, &slug)
+        } else {
+            svc::load_public(conn, &slug)
+        }
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url)))
 }
 
 #[tracing::instrument(skip(state, caller, body))]
-async fn create(state: web::Data<AppState>, caller: Caller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require()?;
     let input = from_json::<EventFields>(&body)?.validate(TimeInput::Rfc3339)?;
     let d = run(&state, move |conn| svc::create(conn, &input)).await?;
@@ -118,7 +158,9 @@ async fn update(
     let slug = slug.into_inner();
     let d = run(&state, move |conn| {
         let current = svc::load(conn, &slug)?;
-        let input = merge_patch(&EventFields::of(&current, TimeInput::Rfc3339), &body)?.validate(TimeInput::Rfc3339)?;
+        svc::ensure_not_cancelled(&current)?;
+        let input = merge_patch(&EventFields::of(&current, TimeInput::Rfc3339), &body)?
+            .validate(TimeInput::Rfc3339)?;
         svc::update(conn, &slug, &input)
     })
     .await?;
@@ -126,9 +168,12 @@ async fn update(
 }
 
 #[tracing::instrument(skip(state, caller))]
-async fn cancel(state: web::Data<AppState>, caller: Caller, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn cancel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     caller.require()?;
     let d = run(&state, move |conn| svc::cancel(conn, &slug)).await?;
     Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url)))
 }
-

@@ -22,18 +22,26 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                ApiError(AppError::field("query", crate::domain::Invalid::new("invalid.form").with("detail", e))).into()
+                ApiError(AppError::field(
+                    "query",
+                    crate::domain::Invalid::new("invalid.form").with("detail", e),
+                ))
+                .into()
             }))
             .route("/openapi.json", web::get().to(openapi))
             .configure(organizations::config)
             .configure(venues::config)
             .configure(events::config)
-            .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError(AppError::NotFound)) })),
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError(AppError::NotFound))
+            })),
     );
 }
 
 async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(include_str!("openapi.json"))
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("openapi.json"))
 }
 
 /// Who is calling: anyone, or an organizer with a valid bearer token.
@@ -62,20 +70,30 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let header = req.headers().get(header::AUTHORIZATION).map(|h| h.to_str().map(str::to_owned));
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|h| h.to_str().map(str::to_owned));
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = match header {
                 None => return Ok(Caller::Public),
                 Some(Ok(value)) => match value.split_once(' ') {
-                    Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim().to_owned(),
+                    Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                        token.trim().to_owned()
+                    }
                     _ => return Err(ApiError(AppError::Unauthorized)),
                 },
                 Some(Err(_)) => return Err(ApiError(AppError::Unauthorized)),
             };
-            let state = state.ok_or_else(|| ApiError(AppError::Unexpected(anyhow::anyhow!("no app state"))))?;
-            let user = service::run(&state.pool, move |conn| service::accounts::user_by_api_token(conn, &token)).await?;
-            user.map(Caller::Organizer).ok_or(ApiError(AppError::Unauthorized))
+            let state = state
+                .ok_or_else(|| ApiError(AppError::Unexpected(anyhow::anyhow!("no app state"))))?;
+            let user = service::run(&state.pool, move |conn| {
+                service::accounts::user_by_api_token(conn, &token)
+            })
+            .await?;
+            user.map(Caller::Organizer)
+                .ok_or(ApiError(AppError::Unauthorized))
         })
     }
 }

@@ -9,8 +9,15 @@ use crate::service::fields::{from_json, merge_patch};
 use crate::service::organizations::{self as svc, OrganizationFields};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/organizations").route(web::get().to(list)).route(web::post().to(create))).service(
-        web::resource("/organizations/{slug}").route(web::get().to(get)).route(web::patch().to(update)),
+    cfg.service(
+        web::resource("/organizations")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/organizations/{slug}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update)),
     );
 }
 
@@ -32,21 +39,31 @@ pub fn json_of(o: &Organization) -> Value {
 #[tracing::instrument(skip(state))]
 async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let list = run(&state, svc::list).await?;
-    Ok(HttpResponse::Ok().json(json!({ "organizations": list.iter().map(json_of).collect::<Vec<_>>() })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "organizations": list.iter().map(json_of).collect::<Vec<_>>() })))
 }
 
 #[tracing::instrument(skip(state))]
-async fn get(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn get(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let o = run(&state, move |conn| svc::get(conn, &slug)).await?;
     Ok(HttpResponse::Ok().json(json_of(&o)))
 }
 
 #[tracing::instrument(skip(state, caller, body))]
-async fn create(state: web::Data<AppState>, caller: Caller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require()?;
     let input = from_json::<OrganizationFields>(&body)?.validate()?;
     let o = run(&state, move |conn| svc::create(conn, &input)).await?;
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/organizations/{}", o.slug))).json(json_of(&o)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/organizations/{}", o.slug)))
+        .json(json_of(&o)))
 }
 
 #[tracing::instrument(skip(state, caller, body))]

@@ -9,10 +9,18 @@ use crate::service::fields::{from_json, merge_patch};
 use crate::service::venues::{self as svc, RoomFields, VenueFields, VenueWithRooms};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/venues").route(web::get().to(list)).route(web::post().to(create)))
-        .service(web::resource("/venues/{slug}").route(web::get().to(get)).route(web::patch().to(update)))
-        .service(web::resource("/venues/{slug}/rooms").route(web::post().to(add_room)))
-        .service(web::resource("/rooms/{id}").route(web::patch().to(update_room)));
+    cfg.service(
+        web::resource("/venues")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/venues/{slug}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update)),
+    )
+    .service(web::resource("/venues/{slug}/rooms").route(web::post().to(add_room)))
+    .service(web::resource("/rooms/{id}").route(web::patch().to(update_room)));
 }
 
 pub fn room_json(r: &Room) -> Value {
@@ -43,17 +51,26 @@ async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 }
 
 #[tracing::instrument(skip(state))]
-async fn get(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn get(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let v = run(&state, move |conn| svc::get(conn, &slug)).await?;
     Ok(HttpResponse::Ok().json(json_of(&v)))
 }
 
 #[tracing::instrument(skip(state, caller, body))]
-async fn create(state: web::Data<AppState>, caller: Caller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require()?;
     let input = from_json::<VenueFields>(&body)?.validate()?;
     let v = run(&state, move |conn| svc::create(conn, &input)).await?;
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/venues/{}", v.venue.slug))).json(json_of(&v)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/venues/{}", v.venue.slug)))
+        .json(json_of(&v)))
 }
 
 #[tracing::instrument(skip(state, caller, body))]

@@ -94,7 +94,10 @@ pub struct EventFilter<'a> {
 }
 
 pub fn list(conn: &mut DbConn, filter: EventFilter<'_>) -> QueryResult<Vec<Event>> {
-    let mut query = events::table.select(Event::as_select()).order((events::starts_at.asc(), events::slug.asc())).into_boxed();
+    let mut query = events::table
+        .select(Event::as_select())
+        .order((events::starts_at.asc(), events::slug.asc()))
+        .into_boxed();
     if let Some(t) = filter.ends_after {
         query = query.filter(events::ends_at.gt(t));
     }
@@ -118,11 +121,18 @@ pub fn list(conn: &mut DbConn, filter: EventFilter<'_>) -> QueryResult<Vec<Event
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Event>> {
-    events::table.filter(events::slug.eq(slug)).select(Event::as_select()).first(conn).optional()
+    events::table
+        .filter(events::slug.eq(slug))
+        .select(Event::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
-    let mut query = events::table.filter(events::slug.eq(slug)).select(events::id).into_boxed();
+    let mut query = events::table
+        .filter(events::slug.eq(slug))
+        .select(events::id)
+        .into_boxed();
     if let Some(id) = except_id {
         query = query.filter(events::id.ne(id));
     }
@@ -130,11 +140,17 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> Que
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewEvent<'_>) -> QueryResult<()> {
-    diesel::insert_into(events::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(events::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn update(conn: &mut DbConn, id: &str, changes: &EventChanges<'_>) -> QueryResult<()> {
-    diesel::update(events::table.find(id)).set(changes).execute(conn).map(drop)
+    diesel::update(events::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
@@ -142,8 +158,13 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 }
 
 /// Replaces the organizers, keeping the given order.
-pub fn set_organizers(conn: &mut DbConn, event_id: &str, organization_ids: &[&str]) -> QueryResult<()> {
-    diesel::delete(event_organizers::table.filter(event_organizers::event_id.eq(event_id))).execute(conn)?;
+pub fn set_organizers(
+    conn: &mut DbConn,
+    event_id: &str,
+    organization_ids: &[&str],
+) -> QueryResult<()> {
+    diesel::delete(event_organizers::table.filter(event_organizers::event_id.eq(event_id)))
+        .execute(conn)?;
     // Row by row: diesel's batch insert is not available through the
     // multi-backend connection, and an event has a handful of organizers.
     for (i, org) in organization_ids.iter().enumerate() {
@@ -167,7 +188,8 @@ pub fn set_bookings(
     ends_at: NaiveDateTime,
     active: bool,
 ) -> QueryResult<()> {
-    diesel::delete(room_bookings::table.filter(room_bookings::event_id.eq(event_id))).execute(conn)?;
+    diesel::delete(room_bookings::table.filter(room_bookings::event_id.eq(event_id)))
+        .execute(conn)?;
     for room in room_ids {
         diesel::insert_into(room_bookings::table)
             .values((
@@ -228,14 +250,21 @@ pub fn with_details(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<Even
     let organizer_rows: Vec<(String, Organization)> = event_organizers::table
         .inner_join(organizations::table)
         .filter(event_organizers::event_id.eq_any(&ids))
-        .order((event_organizers::event_id.asc(), event_organizers::position.asc()))
+        .order((
+            event_organizers::event_id.asc(),
+            event_organizers::position.asc(),
+        ))
         .select((event_organizers::event_id, Organization::as_select()))
         .load(conn)?;
     let room_rows: Vec<(String, Room, Venue)> = room_bookings::table
         .inner_join(rooms::table.inner_join(venues::table))
         .filter(room_bookings::event_id.eq_any(&ids))
         .order((venues::name_en.asc(), rooms::name_en.asc()))
-        .select((room_bookings::event_id, Room::as_select(), Venue::as_select()))
+        .select((
+            room_bookings::event_id,
+            Room::as_select(),
+            Venue::as_select(),
+        ))
         .load(conn)?;
     let mut organizers: HashMap<String, Vec<Organization>> = HashMap::new();
     for (event_id, org) in organizer_rows {
@@ -243,7 +272,10 @@ pub fn with_details(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<Even
     }
     let mut rooms_by_event: HashMap<String, Vec<(Room, Venue)>> = HashMap::new();
     for (event_id, room, venue) in room_rows {
-        rooms_by_event.entry(event_id).or_default().push((room, venue));
+        rooms_by_event
+            .entry(event_id)
+            .or_default()
+            .push((room, venue));
     }
     Ok(list
         .into_iter()

@@ -52,9 +52,12 @@ impl Manager {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))?;
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating directory {}", dir.display()))?;
                 }
-                let path_text = path.to_str().context("the SQLite path is not valid UTF-8")?;
+                let path_text = path
+                    .to_str()
+                    .context("the SQLite path is not valid UTF-8")?;
                 let mut conn = SqliteConnection::establish(path_text)
                     .with_context(|| format!("opening SQLite database {}", path.display()))?;
                 // busy_timeout first, so that switching to WAL already waits for a busy file.
@@ -66,7 +69,8 @@ impl Manager {
                 Ok(DbConn::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => {
-                let conn = PgConnection::establish(url).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
+                let conn = PgConnection::establish(url)
+                    .map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
                 Ok(DbConn::Pg(conn))
             }
         }
@@ -78,11 +82,14 @@ impl r2d2::ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
-        Manager::connect(self).map_err(|e| diesel::r2d2::Error::ConnectionError(ConnectionError::BadConnection(format!("{e:#}"))))
+        Manager::connect(self).map_err(|e| {
+            diesel::r2d2::Error::ConnectionError(ConnectionError::BadConnection(format!("{e:#}")))
+        })
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
@@ -94,13 +101,18 @@ impl r2d2::ManageConnection for Manager {
 /// builds the pool around the working connection parameters.
 pub fn build_pool(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
     let manager = Manager::new(url.clone());
-    manager.connect().with_context(|| format!("cannot connect to {url}"))?;
+    manager
+        .connect()
+        .with_context(|| format!("cannot connect to {url}"))?;
     let size = match url {
         // SQLite has one writer; a few readers beyond it are plenty.
         DatabaseUrl::Sqlite(_) => size.min(8),
         DatabaseUrl::Postgres(_) => size,
     };
-    Ok(r2d2::Pool::builder().max_size(size).connection_timeout(Duration::from_secs(10)).build_unchecked(manager))
+    Ok(r2d2::Pool::builder()
+        .max_size(size)
+        .connection_timeout(Duration::from_secs(10))
+        .build_unchecked(manager))
 }
 
 /// Applies pending migrations; returns the versions applied.
@@ -143,7 +155,9 @@ where
             Ok(value)
         }
         Err(error) => {
-            if let Err(rollback) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+            if let Err(rollback) =
+                <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+            {
                 tracing::error!(error = %rollback, "rollback failed");
             }
             Err(error)

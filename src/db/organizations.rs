@@ -48,19 +48,32 @@ pub struct OrganizationChanges<'a> {
 }
 
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Organization>> {
-    organizations::table.order(organizations::name_en.asc()).select(Organization::as_select()).load(conn)
+    organizations::table
+        .order(organizations::name_en.asc())
+        .select(Organization::as_select())
+        .load(conn)
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Organization>> {
-    organizations::table.filter(organizations::slug.eq(slug)).select(Organization::as_select()).first(conn).optional()
+    organizations::table
+        .filter(organizations::slug.eq(slug))
+        .select(Organization::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_by_slugs(conn: &mut DbConn, slugs: &[&str]) -> QueryResult<Vec<Organization>> {
-    organizations::table.filter(organizations::slug.eq_any(slugs)).select(Organization::as_select()).load(conn)
+    organizations::table
+        .filter(organizations::slug.eq_any(slugs))
+        .select(Organization::as_select())
+        .load(conn)
 }
 
 pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
-    let mut query = organizations::table.filter(organizations::slug.eq(slug)).select(organizations::id).into_boxed();
+    let mut query = organizations::table
+        .filter(organizations::slug.eq(slug))
+        .select(organizations::id)
+        .into_boxed();
     if let Some(id) = except_id {
         query = query.filter(organizations::id.ne(id));
     }
@@ -68,11 +81,17 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> Que
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewOrganization<'_>) -> QueryResult<()> {
-    diesel::insert_into(organizations::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(organizations::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn update(conn: &mut DbConn, id: &str, changes: &OrganizationChanges<'_>) -> QueryResult<()> {
-    diesel::update(organizations::table.find(id)).set(changes).execute(conn).map(drop)
+    diesel::update(organizations::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

@@ -44,14 +44,26 @@ pub struct NewSession<'a> {
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
-    users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<()> {
-    diesel::insert_into(users::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(users::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
 }
 
-pub fn update_password(conn: &mut DbConn, id: &str, name: &str, password_hash: &str) -> QueryResult<()> {
+pub fn update_password(
+    conn: &mut DbConn,
+    id: &str,
+    name: &str,
+    password_hash: &str,
+) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((users::name.eq(name), users::password_hash.eq(password_hash)))
         .execute(conn)
@@ -59,7 +71,10 @@ pub fn update_password(conn: &mut DbConn, id: &str, name: &str, password_hash: &
 }
 
 pub fn insert_api_token(conn: &mut DbConn, new: &NewApiToken<'_>) -> QueryResult<()> {
-    diesel::insert_into(api_tokens::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(api_tokens::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn user_by_api_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<User>> {
@@ -72,10 +87,17 @@ pub fn user_by_api_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Opt
 }
 
 pub fn insert_session(conn: &mut DbConn, new: &NewSession<'_>) -> QueryResult<()> {
-    diesel::insert_into(sessions::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(sessions::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
 }
 
-pub fn user_by_session(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<User>> {
+pub fn user_by_session(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<User>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
@@ -87,7 +109,13 @@ pub fn user_by_session(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) 
 
 /// Ends one session and sweeps expired ones.
 pub fn delete_session(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash).or(sessions::expires_at.le(now))))
-        .execute(conn)
-        .map(drop)
+    diesel::delete(
+        sessions::table.filter(
+            sessions::token_hash
+                .eq(token_hash)
+                .or(sessions::expires_at.le(now)),
+        ),
+    )
+    .execute(conn)
+    .map(drop)
 }

@@ -81,15 +81,25 @@ pub struct RoomChanges<'a> {
 }
 
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Venue>> {
-    venues::table.order(venues::name_en.asc()).select(Venue::as_select()).load(conn)
+    venues::table
+        .order(venues::name_en.asc())
+        .select(Venue::as_select())
+        .load(conn)
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Venue>> {
-    venues::table.filter(venues::slug.eq(slug)).select(Venue::as_select()).first(conn).optional()
+    venues::table
+        .filter(venues::slug.eq(slug))
+        .select(Venue::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
-    let mut query = venues::table.filter(venues::slug.eq(slug)).select(venues::id).into_boxed();
+    let mut query = venues::table
+        .filter(venues::slug.eq(slug))
+        .select(venues::id)
+        .into_boxed();
     if let Some(id) = except_id {
         query = query.filter(venues::id.ne(id));
     }
@@ -97,20 +107,34 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> Que
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewVenue<'_>) -> QueryResult<()> {
-    diesel::insert_into(venues::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(venues::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn update(conn: &mut DbConn, id: &str, changes: &VenueChanges<'_>) -> QueryResult<()> {
-    diesel::update(venues::table.find(id)).set(changes).execute(conn).map(drop)
+    diesel::update(venues::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .map(drop)
 }
 
 /// Rooms of the given venues, ordered by name.
 pub fn rooms_of(conn: &mut DbConn, venue_ids: &[&str]) -> QueryResult<Vec<Room>> {
-    rooms::table.filter(rooms::venue_id.eq_any(venue_ids)).order(rooms::name_en.asc()).select(Room::as_select()).load(conn)
+    rooms::table
+        .filter(rooms::venue_id.eq_any(venue_ids))
+        .order(rooms::name_en.asc())
+        .select(Room::as_select())
+        .load(conn)
 }
 
 pub fn find_room(conn: &mut DbConn, id: &str) -> QueryResult<Option<Room>> {
-    rooms::table.find(id).select(Room::as_select()).first(conn).optional()
+    rooms::table
+        .find(id)
+        .select(Room::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn rooms_by_ids(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<(Room, Venue)>> {
@@ -130,11 +154,17 @@ pub fn all_rooms(conn: &mut DbConn) -> QueryResult<Vec<(Room, Venue)>> {
 }
 
 pub fn insert_room(conn: &mut DbConn, new: &NewRoom<'_>) -> QueryResult<()> {
-    diesel::insert_into(rooms::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(rooms::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn update_room(conn: &mut DbConn, id: &str, changes: &RoomChanges<'_>) -> QueryResult<()> {
-    diesel::update(rooms::table.find(id)).set(changes).execute(conn).map(drop)
+    diesel::update(rooms::table.find(id))
+        .set(changes)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
@@ -142,5 +172,8 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 }
 
 pub fn slug_of(conn: &mut DbConn, venue_id: &str) -> QueryResult<String> {
-    venues::table.find(venue_id).select(venues::slug).first(conn)
+    venues::table
+        .find(venue_id)
+        .select(venues::slug)
+        .first(conn)
 }

@@ -15,7 +15,9 @@ impl EmailAddress {
             return Err(Invalid::new("invalid.required"));
         }
         if s.len() > Self::MAX_LEN {
-            return Err(Invalid::new("invalid.too_long").with("max", Self::MAX_LEN).with("actual", s.chars().count()));
+            return Err(Invalid::new("invalid.too_long")
+                .with("max", Self::MAX_LEN)
+                .with("actual", s.chars().count()));
         }
         let (local, domain) = s.rsplit_once('@').ok_or_else(invalid)?;
         let local_ok = !local.is_empty()
@@ -23,7 +25,9 @@ impl EmailAddress {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let domain_ok = domain.len() <= 253
             && domain.contains('.')
             && domain.split('.').all(|label| {
@@ -50,12 +54,28 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses_and_lowercases_the_domain() {
-        assert_eq!(EmailAddress::parse(" Taro.Yamada+events@LINK-J.example.JP ").unwrap().as_str(), "Taro.Yamada+events@link-j.example.jp");
+        assert_eq!(
+            EmailAddress::parse(" Taro.Yamada+events@LINK-J.example.JP ")
+                .unwrap()
+                .as_str(),
+            "Taro.Yamada+events@link-j.example.jp"
+        );
     }
 
     #[test]
     fn refuses_malformed_and_injected_addresses() {
-        for bad in ["", "no-at-sign", "a@b", "@example.com", "a@.example.com", "a..b@example.com", "a b@example.com", "a@example.com\r\nBcc: x@evil.test", "a@exa_mple.com", "<a@example.com>"] {
+        for bad in [
+            "",
+            "no-at-sign",
+            "a@b",
+            "@example.com",
+            "a@.example.com",
+            "a..b@example.com",
+            "a b@example.com",
+            "a@example.com\r\nBcc: x@evil.test",
+            "a@exa_mple.com",
+            "<a@example.com>",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -84,7 +84,10 @@ mod tests {
         let err = EventKind::parse("party").unwrap_err();
         assert_eq!(err.code, "invalid.choice");
         assert!(err.args[0].1.contains("business_meeting"));
-        assert_eq!(OrganizationKind::Government.label_key(), "organization_kind.government");
+        assert_eq!(
+            OrganizationKind::Government.label_key(),
+            "organization_kind.government"
+        );
         assert!(!EventStatus::Draft.is_public());
     }
 }

@@ -29,7 +29,11 @@ impl Language {
                 let mut pieces = part.trim().split(';');
                 let tag = pieces.next()?.trim().to_ascii_lowercase();
                 let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                    .find_map(|p| {
+                        p.trim()
+                            .strip_prefix("q=")
+                            .and_then(|v| v.parse::<f32>().ok())
+                    })
                     .unwrap_or(1.0);
                 let primary = tag.split('-').next()?;
                 let lang = match primary {
@@ -76,8 +80,14 @@ mod tests {
 
     #[test]
     fn accept_language_respects_quality() {
-        assert_eq!(Language::from_accept_language("en-GB;q=0.9, ja;q=0.95"), Some(Language::Ja));
-        assert_eq!(Language::from_accept_language("de-DE, en-US;q=0.7, ja;q=0.3"), Some(Language::En));
+        assert_eq!(
+            Language::from_accept_language("en-GB;q=0.9, ja;q=0.95"),
+            Some(Language::Ja)
+        );
+        assert_eq!(
+            Language::from_accept_language("de-DE, en-US;q=0.7, ja;q=0.3"),
+            Some(Language::En)
+        );
         assert_eq!(Language::from_accept_language("fr, de"), None);
         assert_eq!(Language::from_accept_language("en;q=0"), None);
     }

@@ -32,7 +32,10 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(code: &'static str) -> Self {
-        Self { code, args: Vec::new() }
+        Self {
+            code,
+            args: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
@@ -84,7 +87,10 @@ impl Validator {
     }
 
     pub fn add(&mut self, field: &str, problem: Invalid) {
-        self.errors.push(FieldError { field: field.to_owned(), problem });
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            problem,
+        });
     }
 
     /// A required field: missing input is reported as `invalid.required`.
@@ -100,6 +106,10 @@ impl Validator {
     }
 
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
-        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
     }
 }

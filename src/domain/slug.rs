@@ -17,9 +17,13 @@ impl Slug {
             return Err(Invalid::new("invalid.required"));
         }
         if s.len() > Self::MAX_CHARS {
-            return Err(Invalid::new("invalid.too_long").with("max", Self::MAX_CHARS).with("actual", s.chars().count()));
+            return Err(Invalid::new("invalid.too_long")
+                .with("max", Self::MAX_CHARS)
+                .with("actual", s.chars().count()));
         }
-        let well_formed = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        let well_formed = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--");
@@ -49,12 +53,27 @@ mod tests {
 
     #[test]
     fn accepts_kebab_case() {
-        assert_eq!(Slug::parse("osaka-bio-night-2026").unwrap().as_str(), "osaka-bio-night-2026");
+        assert_eq!(
+            Slug::parse("osaka-bio-night-2026").unwrap().as_str(),
+            "osaka-bio-night-2026"
+        );
     }
 
     #[test]
     fn refuses_everything_else() {
-        for bad in ["", "Osaka", "a b", "a--b", "-a", "a-", "中之島", "a/b", "a.ics", "new", &"a".repeat(81)] {
+        for bad in [
+            "",
+            "Osaka",
+            "a b",
+            "a--b",
+            "-a",
+            "a-",
+            "中之島",
+            "a/b",
+            "a.ics",
+            "new",
+            &"a".repeat(81),
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -19,7 +19,9 @@ fn clean(input: &str, max_chars: usize, allow_newlines: bool) -> Result<String, 
     }
     let count = trimmed.chars().count();
     if count > max_chars {
-        return Err(Invalid::new("invalid.too_long").with("max", max_chars).with("actual", count));
+        return Err(Invalid::new("invalid.too_long")
+            .with("max", max_chars)
+            .with("actual", count));
     }
     Ok(trimmed.to_owned())
 }
@@ -87,7 +89,11 @@ impl Capacity {
 
     /// Form fields arrive as text.
     pub fn parse_text(input: &str) -> Result<Self, Invalid> {
-        input.trim().parse::<i64>().map_err(|_| Invalid::new("invalid.number")).and_then(Self::parse)
+        input
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Invalid::new("invalid.number"))
+            .and_then(Self::parse)
     }
 
     pub fn get(self) -> i32 {
@@ -111,8 +117,18 @@ mod tests {
 
     #[test]
     fn control_characters_and_line_breaks_are_refused_in_names() {
-        for bad in ["a\r\nBcc: x@example.com", "a\nb", "a\u{0}b", "a\u{1b}[31m", "a\u{2028}b"] {
-            assert_eq!(Name::parse(bad).unwrap_err().code, "invalid.control_characters", "{bad:?}");
+        for bad in [
+            "a\r\nBcc: x@example.com",
+            "a\nb",
+            "a\u{0}b",
+            "a\u{1b}[31m",
+            "a\u{2028}b",
+        ] {
+            assert_eq!(
+                Name::parse(bad).unwrap_err().code,
+                "invalid.control_characters",
+                "{bad:?}"
+            );
         }
     }
 
@@ -131,6 +147,9 @@ mod tests {
         assert!(Capacity::parse(-3).is_err());
         assert!(Capacity::parse(100_001).is_err());
         assert_eq!(Capacity::parse_text(" 12 ").unwrap().get(), 12);
-        assert_eq!(Capacity::parse_text("twelve").unwrap_err().code, "invalid.number");
+        assert_eq!(
+            Capacity::parse_text("twelve").unwrap_err().code,
+            "invalid.number"
+        );
     }
 }

@@ -14,7 +14,9 @@ impl TimeZone {
         if name.is_empty() {
             return Err(Invalid::new("invalid.required"));
         }
-        name.parse::<chrono_tz::Tz>().map(Self).map_err(|_| Invalid::new("invalid.time_zone"))
+        name.parse::<chrono_tz::Tz>()
+            .map(Self)
+            .map_err(|_| Invalid::new("invalid.time_zone"))
     }
 
     /// A zone read back from the database, where only parsed zones are
@@ -22,7 +24,10 @@ impl TimeZone {
     /// (which the output names, so nothing is assumed silently).
     pub fn from_stored(name: &str) -> Self {
         Self::parse(name).unwrap_or_else(|_| {
-            tracing::error!(zone = name, "unknown time zone in the database; showing Asia/Tokyo");
+            tracing::error!(
+                zone = name,
+                "unknown time zone in the database; showing Asia/Tokyo"
+            );
             Self::TOKYO
         })
     }
@@ -41,7 +46,9 @@ impl TimeZone {
         match self.0.from_local_datetime(&local) {
             LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
             LocalResult::Ambiguous(earlier, _) => Ok(earlier.with_timezone(&Utc)),
-            LocalResult::None => Err(Invalid::new("invalid.nonexistent_local_time").with("zone", self.name())),
+            LocalResult::None => {
+                Err(Invalid::new("invalid.nonexistent_local_time").with("zone", self.name()))
+            }
         }
     }
 }
@@ -96,14 +103,22 @@ impl Schedule {
     /// Longest event musubi accepts: a multi-day partnering forum fits.
     pub const MAX_DAYS: i64 = 31;
 
-    pub fn new(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, zone: TimeZone) -> Result<Self, Invalid> {
+    pub fn new(
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+        zone: TimeZone,
+    ) -> Result<Self, Invalid> {
         if ends_at <= starts_at {
             return Err(Invalid::new("invalid.ends_before_start"));
         }
         if ends_at - starts_at > Duration::days(Self::MAX_DAYS) {
             return Err(Invalid::new("invalid.too_long_event").with("max", Self::MAX_DAYS));
         }
-        Ok(Self { starts_at, ends_at, zone })
+        Ok(Self {
+            starts_at,
+            ends_at,
+            zone,
+        })
     }
 
     pub fn starts_at(&self) -> DateTime<Utc> {
@@ -125,8 +140,14 @@ mod tests {
 
     #[test]
     fn zones_are_iana_names() {
-        assert_eq!(TimeZone::parse("Europe/Berlin").unwrap().name(), "Europe/Berlin");
-        assert_eq!(TimeZone::parse("Mars/Olympus").unwrap_err().code, "invalid.time_zone");
+        assert_eq!(
+            TimeZone::parse("Europe/Berlin").unwrap().name(),
+            "Europe/Berlin"
+        );
+        assert_eq!(
+            TimeZone::parse("Mars/Olympus").unwrap_err().code,
+            "invalid.time_zone"
+        );
         assert_eq!(TimeZone::default().name(), "Asia/Tokyo");
     }
 
@@ -134,7 +155,10 @@ mod tests {
     fn instants_need_an_offset_unless_a_zone_is_given() {
         let t = parse_instant("2026-12-01T14:00:00+09:00", None).unwrap();
         assert_eq!(t.to_rfc3339(), "2026-12-01T05:00:00+00:00");
-        assert_eq!(parse_instant("2026-12-01T14:00", None).unwrap_err().code, "invalid.datetime");
+        assert_eq!(
+            parse_instant("2026-12-01T14:00", None).unwrap_err().code,
+            "invalid.datetime"
+        );
         let local = parse_instant("2026-12-01T14:00", Some(TimeZone::TOKYO)).unwrap();
         assert_eq!(local, t);
     }
@@ -143,7 +167,12 @@ mod tests {
     fn dst_gaps_are_refused_and_overlaps_take_the_earlier_instant() {
         let berlin = TimeZone::parse("Europe/Berlin").unwrap();
         // 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 → 03:00).
-        assert_eq!(parse_instant("2026-03-29T02:30", Some(berlin)).unwrap_err().code, "invalid.nonexistent_local_time");
+        assert_eq!(
+            parse_instant("2026-03-29T02:30", Some(berlin))
+                .unwrap_err()
+                .code,
+            "invalid.nonexistent_local_time"
+        );
         // 2026-10-25 02:30 happens twice; the first is CEST (+02:00).
         let t = parse_instant("2026-10-25T02:30", Some(berlin)).unwrap();
         assert_eq!(t.to_rfc3339(), "2026-10-25T00:30:00+00:00");
@@ -154,8 +183,19 @@ mod tests {
         let a = parse_instant("2026-12-01T14:00:00+09:00", None).unwrap();
         let b = parse_instant("2026-12-01T17:00:00+09:00", None).unwrap();
         assert!(Schedule::new(a, b, TimeZone::TOKYO).is_ok());
-        assert_eq!(Schedule::new(b, a, TimeZone::TOKYO).unwrap_err().code, "invalid.ends_before_start");
-        assert_eq!(Schedule::new(a, a, TimeZone::TOKYO).unwrap_err().code, "invalid.ends_before_start");
-        assert_eq!(Schedule::new(a, a + Duration::days(40), TimeZone::TOKYO).unwrap_err().code, "invalid.too_long_event");
+        assert_eq!(
+            Schedule::new(b, a, TimeZone::TOKYO).unwrap_err().code,
+            "invalid.ends_before_start"
+        );
+        assert_eq!(
+            Schedule::new(a, a, TimeZone::TOKYO).unwrap_err().code,
+            "invalid.ends_before_start"
+        );
+        assert_eq!(
+            Schedule::new(a, a + Duration::days(40), TimeZone::TOKYO)
+                .unwrap_err()
+                .code,
+            "invalid.too_long_event"
+        );
     }
 }

@@ -10,10 +10,14 @@ impl Website {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let s = input.trim();
         if s.len() > Self::MAX_LEN {
-            return Err(Invalid::new("invalid.too_long").with("max", Self::MAX_LEN).with("actual", s.chars().count()));
+            return Err(Invalid::new("invalid.too_long")
+                .with("max", Self::MAX_LEN)
+                .with("actual", s.chars().count()));
         }
         match url::Url::parse(s) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => Ok(Self(url.to_string())),
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+                Ok(Self(url.to_string()))
+            }
             _ => Err(Invalid::new("invalid.url")),
         }
     }
@@ -29,8 +33,18 @@ mod tests {
 
     #[test]
     fn only_http_and_https_with_a_host() {
-        assert_eq!(Website::parse("https://www.link-j.org/west").unwrap().as_str(), "https://www.link-j.org/west");
-        for bad in ["javascript:alert(1)", "ftp://x.example", "not a url", "https://"] {
+        assert_eq!(
+            Website::parse("https://www.link-j.org/west")
+                .unwrap()
+                .as_str(),
+            "https://www.link-j.org/west"
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://x.example",
+            "not a url",
+            "https://",
+        ] {
             assert!(Website::parse(bad).is_err(), "{bad:?}");
         }
     }

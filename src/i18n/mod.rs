@@ -14,11 +14,16 @@ use crate::domain::Language;
 
 fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
     static TABLE: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
-    TABLE.get_or_init(|| messages::MESSAGES.iter().map(|(k, ja, en)| (*k, (*ja, *en))).collect())
+    TABLE.get_or_init(|| {
+        messages::MESSAGES
+            .iter()
+            .map(|(k, ja, en)| (*k, (*ja, *en)))
+            .collect()
+    })
 }
 
 /// The message `key` in `lang`; an unknown key is shown as itself.
-pub fn t<'a>(lang: Language, key: &'a str) -> &'a str {
+pub fn t(lang: Language, key: &str) -> &str {
     match table().get(key) {
         Some((ja, en)) => match lang {
             Language::Ja => ja,
@@ -53,15 +58,26 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (key, ja, en) in messages::MESSAGES {
             assert!(seen.insert(key), "duplicate key {key}");
-            assert!(!ja.trim().is_empty() && !en.trim().is_empty(), "{key} lacks a translation");
+            assert!(
+                !ja.trim().is_empty() && !en.trim().is_empty(),
+                "{key} lacks a translation"
+            );
         }
     }
 
     #[test]
     fn placeholders_are_filled() {
-        let text = format(Language::En, "invalid.too_long", &[("max", "200".into()), ("actual", "201".into())]);
+        let text = format(
+            Language::En,
+            "invalid.too_long",
+            &[("max", "200".into()), ("actual", "201".into())],
+        );
         assert!(text.contains("200") && !text.contains('{'), "{text}");
-        let ja = format(Language::Ja, "invalid.too_long", &[("max", "200".into()), ("actual", "201".into())]);
+        let ja = format(
+            Language::Ja,
+            "invalid.too_long",
+            &[("max", "200".into()), ("actual", "201".into())],
+        );
         assert!(ja.contains("200") && ja.contains("文字"), "{ja}");
     }
 
@@ -69,7 +85,10 @@ mod tests {
     /// that exists, so no page shows a raw key.
     #[test]
     fn keys_used_in_templates_and_code_exist() {
-        let roots = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/src")];
+        let roots = [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src"),
+        ];
         let mut missing = Vec::new();
         let mut stack: Vec<std::path::PathBuf> = roots.iter().map(Into::into).collect();
         while let Some(path) = stack.pop() {
@@ -87,6 +106,10 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "missing i18n keys:\n{}", missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "missing i18n keys:\n{}",
+            missing.join("\n")
+        );
     }
 }

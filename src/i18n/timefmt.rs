@@ -7,9 +7,23 @@ use chrono::{DateTime, Datelike, Utc, Weekday};
 use crate::domain::{Language, TimeZone};
 
 const JA_WEEKDAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
-const EN_MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const EN_MONTHS_LONG: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const EN_MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const EN_MONTHS_LONG: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 fn weekday_en(w: Weekday) -> &'static str {
     match w {
@@ -32,20 +46,35 @@ fn date(lang: Language, t: &DateTime<chrono_tz::Tz>) -> String {
             t.day(),
             JA_WEEKDAYS[t.weekday().num_days_from_monday() as usize]
         ),
-        Language::En => format!("{} {} {} {}", weekday_en(t.weekday()), t.day(), EN_MONTHS[t.month0() as usize], t.year()),
+        Language::En => format!(
+            "{} {} {} {}",
+            weekday_en(t.weekday()),
+            t.day(),
+            EN_MONTHS[t.month0() as usize],
+            t.year()
+        ),
     }
 }
 
 /// The zone's abbreviation where it has one (JST, CET, EDT), else its name.
 fn zone_label(t: &DateTime<chrono_tz::Tz>, zone: TimeZone) -> String {
     let abbr = t.format("%Z").to_string();
-    if abbr.starts_with('+') || abbr.starts_with('-') { format!("{} (UTC{abbr})", zone.name()) } else { abbr }
+    if abbr.starts_with('+') || abbr.starts_with('-') {
+        format!("{} (UTC{abbr})", zone.name())
+    } else {
+        abbr
+    }
 }
 
 /// A start–end range in `zone`. The date is repeated only when the range
 /// crosses midnight there; the zone abbreviation is that of the start
 /// (and of the end too, when a DST change falls in between).
-pub fn format_range(lang: Language, start: DateTime<Utc>, end: DateTime<Utc>, zone: TimeZone) -> String {
+pub fn format_range(
+    lang: Language,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    zone: TimeZone,
+) -> String {
     let s = start.with_timezone(&zone.tz());
     let e = end.with_timezone(&zone.tz());
     let (zs, ze) = (zone_label(&s, zone), zone_label(&e, zone));
@@ -57,9 +86,17 @@ pub fn format_range(lang: Language, start: DateTime<Utc>, end: DateTime<Utc>, zo
     if s.date_naive() == e.date_naive() && zs == ze {
         format!("{start_text}–{} {zs}", e.format("%H:%M"))
     } else if zs == ze {
-        format!("{start_text} – {}{sep}{} {zs}", date(lang, &e), e.format("%H:%M"))
+        format!(
+            "{start_text} – {}{sep}{} {zs}",
+            date(lang, &e),
+            e.format("%H:%M")
+        )
     } else {
-        format!("{start_text} {zs} – {}{sep}{} {ze}", date(lang, &e), e.format("%H:%M"))
+        format!(
+            "{start_text} {zs} – {}{sep}{} {ze}",
+            date(lang, &e),
+            e.format("%H:%M")
+        )
     }
 }
 
@@ -70,7 +107,12 @@ pub fn format_instant(lang: Language, instant: DateTime<Utc>, zone: TimeZone) ->
         Language::Ja => " ",
         Language::En => ", ",
     };
-    format!("{}{sep}{} {}", date(lang, &t), t.format("%H:%M"), zone_label(&t, zone))
+    format!(
+        "{}{sep}{} {}",
+        date(lang, &t),
+        t.format("%H:%M"),
+        zone_label(&t, zone)
+    )
 }
 
 /// `14:00 JST`, for grids and short lists.
@@ -83,7 +125,10 @@ pub fn format_time_short(instant: DateTime<Utc>, zone: TimeZone) -> String {
 pub fn month_title(lang: Language, year: i32, month: u32) -> String {
     match lang {
         Language::Ja => format!("{year}年{month}月"),
-        Language::En => format!("{} {year}", EN_MONTHS_LONG[(month as usize).saturating_sub(1) % 12]),
+        Language::En => format!(
+            "{} {year}",
+            EN_MONTHS_LONG[(month as usize).saturating_sub(1) % 12]
+        ),
     }
 }
 
@@ -98,37 +143,79 @@ mod tests {
 
     #[test]
     fn tokyo_ranges_read_naturally_in_both_languages() {
-        let (s, e) = (at("2026-12-01T14:00:00+09:00"), at("2026-12-01T17:00:00+09:00"));
-        assert_eq!(format_range(Language::Ja, s, e, TimeZone::TOKYO), "2026年12月1日(火) 14:00–17:00 JST");
-        assert_eq!(format_range(Language::En, s, e, TimeZone::TOKYO), "Tue 1 Dec 2026, 14:00–17:00 JST");
+        let (s, e) = (
+            at("2026-12-01T14:00:00+09:00"),
+            at("2026-12-01T17:00:00+09:00"),
+        );
+        assert_eq!(
+            format_range(Language::Ja, s, e, TimeZone::TOKYO),
+            "2026年12月1日(火) 14:00–17:00 JST"
+        );
+        assert_eq!(
+            format_range(Language::En, s, e, TimeZone::TOKYO),
+            "Tue 1 Dec 2026, 14:00–17:00 JST"
+        );
     }
 
     #[test]
     fn overseas_zones_show_their_own_abbreviation_and_date() {
-        let (s, e) = (at("2026-12-01T14:00:00+09:00"), at("2026-12-01T17:00:00+09:00"));
+        let (s, e) = (
+            at("2026-12-01T14:00:00+09:00"),
+            at("2026-12-01T17:00:00+09:00"),
+        );
         let berlin = TimeZone::parse("Europe/Berlin").unwrap();
-        assert_eq!(format_range(Language::En, s, e, berlin), "Tue 1 Dec 2026, 06:00–09:00 CET");
+        assert_eq!(
+            format_range(Language::En, s, e, berlin),
+            "Tue 1 Dec 2026, 06:00–09:00 CET"
+        );
         let ny = TimeZone::parse("America/New_York").unwrap();
         // 14:00 JST is the previous evening in New York.
-        assert_eq!(format_range(Language::En, s, e, ny), "Tue 1 Dec 2026, 00:00–03:00 EST");
-        let (s, e) = (at("2026-07-01T10:00:00+09:00"), at("2026-07-01T12:00:00+09:00"));
-        assert_eq!(format_range(Language::En, s, e, ny), "Tue 30 Jun 2026, 21:00–23:00 EDT");
+        assert_eq!(
+            format_range(Language::En, s, e, ny),
+            "Tue 1 Dec 2026, 00:00–03:00 EST"
+        );
+        let (s, e) = (
+            at("2026-07-01T10:00:00+09:00"),
+            at("2026-07-01T12:00:00+09:00"),
+        );
+        assert_eq!(
+            format_range(Language::En, s, e, ny),
+            "Tue 30 Jun 2026, 21:00–23:00 EDT"
+        );
     }
 
     #[test]
     fn multi_day_and_dst_crossing_ranges_name_both_ends() {
-        let (s, e) = (at("2026-12-01T09:00:00+09:00"), at("2026-12-02T18:00:00+09:00"));
-        assert_eq!(format_range(Language::Ja, s, e, TimeZone::TOKYO), "2026年12月1日(火) 09:00 – 2026年12月2日(水) 18:00 JST");
+        let (s, e) = (
+            at("2026-12-01T09:00:00+09:00"),
+            at("2026-12-02T18:00:00+09:00"),
+        );
+        assert_eq!(
+            format_range(Language::Ja, s, e, TimeZone::TOKYO),
+            "2026年12月1日(火) 09:00 – 2026年12月2日(水) 18:00 JST"
+        );
         let berlin = TimeZone::parse("Europe/Berlin").unwrap();
-        let (s, e) = (at("2026-10-24T20:00:00+02:00"), at("2026-10-25T10:00:00+01:00"));
-        assert_eq!(format_range(Language::En, s, e, berlin), "Sat 24 Oct 2026, 20:00 CEST – Sun 25 Oct 2026, 10:00 CET");
+        let (s, e) = (
+            at("2026-10-24T20:00:00+02:00"),
+            at("2026-10-25T10:00:00+01:00"),
+        );
+        assert_eq!(
+            format_range(Language::En, s, e, berlin),
+            "Sat 24 Oct 2026, 20:00 CEST – Sun 25 Oct 2026, 10:00 CET"
+        );
     }
 
     #[test]
     fn single_instants() {
         let t = at("2026-11-30T18:00:00+09:00");
-        assert_eq!(format_instant(Language::Ja, t, TimeZone::TOKYO), "2026年11月30日(月) 18:00 JST");
-        assert_eq!(format_instant(Language::En, t, TimeZone::TOKYO), "Mon 30 Nov 2026, 18:00 JST");
+        assert_eq!(
+            format_instant(Language::Ja, t, TimeZone::TOKYO),
+            "2026年11月30日(月) 18:00 JST"
+        );
+        assert_eq!(
+            format_instant(Language::En, t, TimeZone::TOKYO),
+            "Mon 30 Nov 2026, 18:00 JST"
+        );
         assert_eq!(format_time_short(t, TimeZone::TOKYO), "18:00 JST");
     }
 

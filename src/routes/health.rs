@@ -24,11 +24,13 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ok", "database": backend })),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check: database unreachable");
-            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": backend }))
+            HttpResponse::ServiceUnavailable()
+                .json(json!({ "status": "unavailable", "database": backend }))
         }
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": backend }))
+            HttpResponse::ServiceUnavailable()
+                .json(json!({ "status": "unavailable", "database": backend }))
         }
     }
 }

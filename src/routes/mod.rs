@@ -32,7 +32,9 @@ pub const CSRF_COOKIE: &str = "musubi_csrf";
 pub const CSRF_FIELD: &str = "csrf_token";
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::config).configure(public::config).configure(admin::config);
+    cfg.configure(health::config)
+        .configure(public::config)
+        .configure(admin::config);
 }
 
 /// Per-request page state: language, the visitor's own zone, the CSRF token
@@ -63,25 +65,47 @@ impl FromRequest for PageContext {
 impl PageContext {
     pub fn of(req: &HttpRequest) -> Self {
         let query: Vec<(String, String)> =
-            url::form_urlencoded::parse(req.query_string().as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        let param = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
         let from_query = param("lang").and_then(|l| Language::parse(&l).ok());
         let lang = from_query
-            .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Language::parse(c.value()).ok()))
             .or_else(|| {
-                req.headers().get(header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()).and_then(Language::from_accept_language)
+                req.cookie(LANG_COOKIE)
+                    .and_then(|c| Language::parse(c.value()).ok())
+            })
+            .or_else(|| {
+                req.headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|h| h.to_str().ok())
+                    .and_then(Language::from_accept_language)
             })
             .unwrap_or_default();
         let tz_param = param("tz");
         let viewer_zone = match &tz_param {
             Some(name) => TimeZone::parse(name).ok(),
-            None => req.cookie(TZ_COOKIE).and_then(|c| TimeZone::parse(c.value()).ok()),
+            None => req
+                .cookie(TZ_COOKIE)
+                .and_then(|c| TimeZone::parse(c.value()).ok()),
         }
         .filter(|z| *z != TimeZone::TOKYO);
-        let existing_csrf = req.cookie(CSRF_COOKIE).and_then(|c| Token::parse(c.value()).ok());
+        let existing_csrf = req
+            .cookie(CSRF_COOKIE)
+            .and_then(|c| Token::parse(c.value()).ok());
         let new_csrf = existing_csrf.is_none();
-        let csrf_token = existing_csrf.unwrap_or_else(Token::generate).expose().to_owned();
-        let secure = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.secure_cookies());
+        let csrf_token = existing_csrf
+            .unwrap_or_else(Token::generate)
+            .expose()
+            .to_owned();
+        let secure = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.settings.secure_cookies());
         Self {
             lang,
             viewer_zone,
@@ -89,7 +113,11 @@ impl PageContext {
             path: req.path().to_owned(),
             remember_lang: from_query.is_some(),
             // An empty or unknown ?tz= clears the remembered zone.
-            remember_tz: tz_param.map(|name| TimeZone::parse(&name).map(|z| z.name().to_owned()).unwrap_or_default()),
+            remember_tz: tz_param.map(|name| {
+                TimeZone::parse(&name)
+                    .map(|z| z.name().to_owned())
+                    .unwrap_or_default()
+            }),
             query,
             new_csrf,
             secure,
@@ -134,8 +162,14 @@ impl PageContext {
     /// to put it in the form).
     pub fn verify_csrf(&self, submitted: Option<&str>) -> Result<(), AppError> {
         let valid = !self.new_csrf
-            && submitted.is_some_and(|s| Token::parse(&self.csrf_token).is_ok_and(|cookie| cookie.matches(s)));
-        if valid { Ok(()) } else { Err(AppError::Forbidden("csrf")) }
+            && submitted.is_some_and(|s| {
+                Token::parse(&self.csrf_token).is_ok_and(|cookie| cookie.matches(s))
+            });
+        if valid {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("csrf"))
+        }
     }
 
     fn cookie<'c>(&self, name: &'c str, value: String, http_only: bool) -> Cookie<'c> {
@@ -175,8 +209,14 @@ impl PageContext {
         self.render_status(StatusCode::OK, page)
     }
 
-    pub fn render_status(&self, status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
-        let body = page.render().map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering page: {e}")))?;
+    pub fn render_status(
+        &self,
+        status: StatusCode,
+        page: &impl Template,
+    ) -> Result<HttpResponse, AppError> {
+        let body = page
+            .render()
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("rendering page: {e}")))?;
         let mut response = HttpResponse::build(status)
             .content_type(ContentType::html())
             .insert_header((header::CONTENT_LANGUAGE, self.lang.as_str()))
@@ -188,7 +228,9 @@ impl PageContext {
 
     /// The 303 a successful POST answers with.
     pub fn see_other(&self, location: &str) -> HttpResponse {
-        let mut response = HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
+        let mut response = HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, location))
+            .finish();
         self.finish(&mut response);
         response
     }

@@ -14,7 +14,11 @@ use crate::i18n::{format_time_short, month_title};
 use crate::service::{self, events::PUBLIC_STATUSES};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(home).service(calendar).service(event_page).service(venue_page).route("/static/site.css", web::get().to(super::stylesheet));
+    cfg.service(home)
+        .service(calendar)
+        .service(event_page)
+        .service(venue_page)
+        .route("/static/site.css", web::get().to(super::stylesheet));
 }
 
 /// The zone pickers offer these; any IANA name works in `?tz=`.
@@ -54,12 +58,21 @@ async fn home(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpRespon
     let events = service::run(&state.pool, move |conn| {
         service::events::list(
             conn,
-            EventFilter { ends_after: Some(now), statuses: PUBLIC_STATUSES, limit: Some(100), ..Default::default() },
+            EventFilter {
+                ends_after: Some(now),
+                statuses: PUBLIC_STATUSES,
+                limit: Some(100),
+                ..Default::default()
+            },
         )
     })
     .await?;
     let events = events.iter().map(|d| EventView::new(&ctx, d)).collect();
-    ctx.render(&HomePage { ctx: &ctx, events, zones: COMMON_ZONES })
+    ctx.render(&HomePage {
+        ctx: &ctx,
+        events,
+        zones: COMMON_ZONES,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -106,14 +119,19 @@ fn parse_month(input: &str) -> Result<NaiveDate, Invalid> {
 
 fn add_months(first: NaiveDate, months: i32) -> NaiveDate {
     let index = first.year() * 12 + first.month0() as i32 + months;
-    NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1).unwrap_or(first)
+    NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
+        .unwrap_or(first)
 }
 
 /// A month grid in Asia/Tokyo, weeks starting on Sunday as Japanese
 /// calendars do; an event spanning several days appears on each.
 #[get("/calendar")]
 #[tracing::instrument(skip(state, ctx, query))]
-async fn calendar(state: web::Data<AppState>, ctx: PageContext, query: web::Query<CalendarQuery>) -> Result<HttpResponse, AppError> {
+async fn calendar(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    query: web::Query<CalendarQuery>,
+) -> Result<HttpResponse, AppError> {
     let tokyo = TimeZone::TOKYO;
     let today = Utc::now().with_timezone(&tokyo.tz()).date_naive();
     let first = match &query.month {
@@ -124,13 +142,24 @@ async fn calendar(state: web::Data<AppState>, ctx: PageContext, query: web::Quer
     let grid_start = first - Duration::days(i64::from(first.weekday().num_days_from_sunday()));
     let days_in_grid = ((next_first - grid_start).num_days() + 6) / 7 * 7;
     let grid_end = grid_start + Duration::days(days_in_grid);
-    let local_midnight = |d: NaiveDate| tokyo.localize(d.and_hms_opt(0, 0, 0).unwrap_or_default()).map(db::from_utc);
+    let local_midnight = |d: NaiveDate| {
+        tokyo
+            .localize(d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .map(db::from_utc)
+    };
     let (from, to) = (local_midnight(grid_start), local_midnight(grid_end));
-    let (Ok(from), Ok(to)) = (from, to) else { return Err(AppError::field("month", Invalid::new("invalid.month"))) };
+    let (Ok(from), Ok(to)) = (from, to) else {
+        return Err(AppError::field("month", Invalid::new("invalid.month")));
+    };
     let events = service::run(&state.pool, move |conn| {
         service::events::list(
             conn,
-            EventFilter { ends_after: Some(from), starts_before: Some(to), statuses: PUBLIC_STATUSES, ..Default::default() },
+            EventFilter {
+                ends_after: Some(from),
+                starts_before: Some(to),
+                statuses: PUBLIC_STATUSES,
+                ..Default::default()
+            },
         )
     })
     .await?;
@@ -147,7 +176,9 @@ async fn calendar(state: web::Data<AppState>, ctx: PageContext, query: web::Quer
         })
         .collect();
     let in_month = events.iter().filter(|d| {
-        let s = to_utc(d.event.starts_at).with_timezone(&tokyo.tz()).date_naive();
+        let s = to_utc(d.event.starts_at)
+            .with_timezone(&tokyo.tz())
+            .date_naive();
         s >= first && s < next_first
     });
     let event_count = in_month.count();
@@ -155,13 +186,19 @@ async fn calendar(state: web::Data<AppState>, ctx: PageContext, query: web::Quer
         let view = EventView::new(&ctx, d);
         let start_day = view.starts_at.with_timezone(&tokyo.tz()).date_naive();
         // An event ending at midnight does not occupy the next day.
-        let end_day = (view.ends_at - Duration::seconds(1)).with_timezone(&tokyo.tz()).date_naive();
+        let end_day = (view.ends_at - Duration::seconds(1))
+            .with_timezone(&tokyo.tz())
+            .date_naive();
         let mut day = start_day.max(grid_start);
         while day <= end_day && day < grid_end {
             let index = (day - grid_start).num_days() as usize;
             cells[index].entries.push(CalendarEntry {
                 slug: view.slug.clone(),
-                time: if day == start_day { format_time_short(view.starts_at, tokyo) } else { "…".into() },
+                time: if day == start_day {
+                    format_time_short(view.starts_at, tokyo)
+                } else {
+                    "…".into()
+                },
                 title: view.title.clone(),
                 cancelled: view.cancelled,
             });
@@ -169,7 +206,15 @@ async fn calendar(state: web::Data<AppState>, ctx: PageContext, query: web::Quer
         }
     }
     let weeks = cells.chunks(7).map(<[DayCell]>::to_vec).collect();
-    let weekday_keys = ["weekday.sun", "weekday.mon", "weekday.tue", "weekday.wed", "weekday.thu", "weekday.fri", "weekday.sat"];
+    let weekday_keys = [
+        "weekday.sun",
+        "weekday.mon",
+        "weekday.tue",
+        "weekday.wed",
+        "weekday.thu",
+        "weekday.fri",
+        "weekday.sat",
+    ];
     ctx.render(&CalendarPage {
         ctx: &ctx,
         title: month_title(ctx.lang, first.year(), first.month()),
@@ -192,10 +237,21 @@ struct EventPage<'a> {
 
 #[get("/events/{slug}")]
 #[tracing::instrument(skip(state, ctx))]
-async fn event_page(state: web::Data<AppState>, ctx: PageContext, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn event_page(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let details = service::run(&state.pool, move |conn| service::events::load_public(conn, &slug)).await?;
-    ctx.render(&EventPage { ctx: &ctx, event: EventView::new(&ctx, &details), zones: COMMON_ZONES })
+    let details = service::run(&state.pool, move |conn| {
+        service::events::load_public(conn, &slug)
+    })
+    .await?;
+    ctx.render(&EventPage {
+        ctx: &ctx,
+        event: EventView::new(&ctx, &details),
+        zones: COMMON_ZONES,
+    })
 }
 
 #[derive(Template)]
@@ -213,7 +269,11 @@ struct VenuePage<'a> {
 
 #[get("/venues/{slug}")]
 #[tracing::instrument(skip(state, ctx))]
-async fn venue_page(state: web::Data<AppState>, ctx: PageContext, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn venue_page(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let now = db::now();
     let (venue, events) = service::run(&state.pool, move |conn| {
@@ -239,7 +299,11 @@ async fn venue_page(state: web::Data<AppState>, ctx: PageContext, slug: web::Pat
         address: lang.pick(&v.address_ja, &v.address_en).to_owned(),
         area: v.area.clone(),
         zone: TimeZone::from_stored(&v.time_zone).name(),
-        rooms: venue.rooms.iter().map(|r| (lang.pick(&r.name_ja, &r.name_en).to_owned(), r.capacity)).collect(),
+        rooms: venue
+            .rooms
+            .iter()
+            .map(|r| (lang.pick(&r.name_ja, &r.name_en).to_owned(), r.capacity))
+            .collect(),
         events: events.iter().map(|d| EventView::new(&ctx, d)).collect(),
     })
 }

@@ -17,14 +17,25 @@ pub struct ZonedTime {
 
 /// The range in Asia/Tokyo first, then in the event's own zone and the
 /// visitor's zone when they differ, so that each reader finds their clock.
-pub fn zoned_times(ctx: &PageContext, start: DateTime<Utc>, end: DateTime<Utc>, event_zone: TimeZone) -> Vec<ZonedTime> {
+pub fn zoned_times(
+    ctx: &PageContext,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    event_zone: TimeZone,
+) -> Vec<ZonedTime> {
     let mut zones = vec![TimeZone::TOKYO];
     for z in [Some(event_zone), ctx.viewer_zone].into_iter().flatten() {
         if !zones.contains(&z) {
             zones.push(z);
         }
     }
-    zones.into_iter().map(|z| ZonedTime { text: format_range(ctx.lang, start, end, z), zone: z.name() }).collect()
+    zones
+        .into_iter()
+        .map(|z| ZonedTime {
+            text: format_range(ctx.lang, start, end, z),
+            zone: z.name(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -63,10 +74,21 @@ impl EventView {
         let (starts_at, ends_at) = (to_utc(e.starts_at), to_utc(e.ends_at));
         let kind = EventKind::parse(&e.kind).map_or("", |k| t(lang, k.label_key()));
         let status = EventStatus::parse(&e.status).unwrap_or(EventStatus::Draft);
-        let registration = match (e.registration_opens_at.map(to_utc), e.registration_closes_at.map(to_utc)) {
+        let registration = match (
+            e.registration_opens_at.map(to_utc),
+            e.registration_closes_at.map(to_utc),
+        ) {
             (Some(o), Some(c)) => Some(format_range(lang, o, c, TimeZone::TOKYO)),
-            (None, Some(c)) => Some(format!("{} {}", t(lang, "event.registration_until"), format_instant(lang, c, TimeZone::TOKYO))),
-            (Some(o), None) => Some(format!("{} {}", t(lang, "event.registration_from"), format_instant(lang, o, TimeZone::TOKYO))),
+            (None, Some(c)) => Some(format!(
+                "{} {}",
+                t(lang, "event.registration_until"),
+                format_instant(lang, c, TimeZone::TOKYO)
+            )),
+            (Some(o), None) => Some(format!(
+                "{} {}",
+                t(lang, "event.registration_from"),
+                format_instant(lang, o, TimeZone::TOKYO)
+            )),
             (None, None) => None,
         };
         Self {
@@ -79,7 +101,11 @@ impl EventView {
             cancelled: status == EventStatus::Cancelled,
             draft: status == EventStatus::Draft,
             times: zoned_times(ctx, starts_at, ends_at, zone),
-            organizers: d.organizers.iter().map(|o| lang.pick(&o.name_ja, &o.name_en).to_owned()).collect(),
+            organizers: d
+                .organizers
+                .iter()
+                .map(|o| lang.pick(&o.name_ja, &o.name_en).to_owned())
+                .collect(),
             places: d
                 .rooms
                 .iter()
@@ -103,11 +129,18 @@ impl EventView {
     }
 
     pub fn place_list(&self) -> String {
-        self.places.iter().map(|p| format!("{} {}", p.venue, p.room)).collect::<Vec<_>>().join(", ")
+        self.places
+            .iter()
+            .map(|p| format!("{} {}", p.venue, p.room))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn description_paragraphs(&self) -> Vec<&str> {
-        self.description.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect()
+        self.description
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect()
     }
 }
-

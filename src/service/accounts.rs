@@ -2,8 +2,10 @@
 //! Only hashes of tokens are stored.
 
 use anyhow::Context;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use chrono::Duration;
 
 use crate::db::users::{self as udb, NewApiToken, NewSession, NewUser, User};
@@ -23,18 +25,30 @@ fn hash_password(password: &str) -> anyhow::Result<String> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// Creates an organizer account, or sets a new name and password when the
 /// email already has one (so the command doubles as a password reset).
 #[tracing::instrument(skip(conn, password))]
-pub fn create_user(conn: &mut DbConn, email: &str, name: &str, password: &str) -> Result<User, AppError> {
+pub fn create_user(
+    conn: &mut DbConn,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> Result<User, AppError> {
     let mut v = Validator::new();
     let email = v.check("email", EmailAddress::parse(email));
     let name = v.check("name", Name::parse(name));
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        v.add("password", Invalid::new("invalid.password_short").with("min", MIN_PASSWORD_CHARS));
+        v.add(
+            "password",
+            Invalid::new("invalid.password_short").with("min", MIN_PASSWORD_CHARS),
+        );
     }
     v.finish().map_err(AppError::Validation)?;
     let (Some(email), Some(name)) = (email, name) else {
@@ -46,7 +60,13 @@ pub fn create_user(conn: &mut DbConn, email: &str, name: &str, password: &str) -
             Some(existing) => udb::update_password(conn, &existing.id, name.as_str(), &hash)?,
             None => udb::insert(
                 conn,
-                &NewUser { id: &db::new_id(), email: email.as_str(), name: name.as_str(), password_hash: &hash, created_at: db::now() },
+                &NewUser {
+                    id: &db::new_id(),
+                    email: email.as_str(),
+                    name: name.as_str(),
+                    password_hash: &hash,
+                    created_at: db::now(),
+                },
             )?,
         }
         udb::find_by_email(conn, email.as_str())?.ok_or(AppError::NotFound)
@@ -62,14 +82,21 @@ pub fn create_token(conn: &mut DbConn, email: &str) -> Result<Token, AppError> {
         let token = Token::generate();
         udb::insert_api_token(
             conn,
-            &NewApiToken { id: &db::new_id(), user_id: &user.id, token_hash: token.hash().as_str(), created_at: db::now() },
+            &NewApiToken {
+                id: &db::new_id(),
+                user_id: &user.id,
+                token_hash: token.hash().as_str(),
+                created_at: db::now(),
+            },
         )?;
         Ok(token)
     })
 }
 
 pub fn user_by_api_token(conn: &mut DbConn, token: &str) -> Result<Option<User>, AppError> {
-    let Ok(token) = Token::parse(token) else { return Ok(None) };
+    let Ok(token) = Token::parse(token) else {
+        return Ok(None);
+    };
     Ok(udb::user_by_api_token(conn, token.hash().as_str())?)
 }
 
@@ -107,12 +134,20 @@ pub fn login(conn: &mut DbConn, email: &str, password: &str) -> Result<Option<To
 }
 
 pub fn user_by_session(conn: &mut DbConn, token: &str) -> Result<Option<User>, AppError> {
-    let Ok(token) = Token::parse(token) else { return Ok(None) };
-    Ok(udb::user_by_session(conn, token.hash().as_str(), db::now())?)
+    let Ok(token) = Token::parse(token) else {
+        return Ok(None);
+    };
+    Ok(udb::user_by_session(
+        conn,
+        token.hash().as_str(),
+        db::now(),
+    )?)
 }
 
 pub fn logout(conn: &mut DbConn, token: &str) -> Result<(), AppError> {
-    let Ok(token) = Token::parse(token) else { return Ok(()) };
+    let Ok(token) = Token::parse(token) else {
+        return Ok(());
+    };
     Ok(udb::delete_session(conn, token.hash().as_str(), db::now())?)
 }
 

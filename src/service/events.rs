@@ -8,8 +8,8 @@ use super::organizations::unreachable_validation;
 use crate::db::events::{self as edb, Event, EventChanges, EventDetails, EventFilter, NewEvent};
 use crate::db::{self, DbConn, organizations as orgs, to_utc, venues as vdb, write_tx};
 use crate::domain::{
-    Capacity, Description, EventKind, EventStatus, FieldError, Invalid, Language, Name, Schedule, Slug, TimeZone, Validator,
-    parse_instant,
+    Capacity, Description, EventKind, EventStatus, FieldError, Invalid, Language, Name, Schedule,
+    Slug, TimeZone, Validator, parse_instant,
 };
 use crate::error::AppError;
 
@@ -94,33 +94,63 @@ impl EventFields {
         let slug = v.check("slug", Slug::parse(&text(&self.slug)));
         let title_ja = v.check("title_ja", Name::parse(&text(&self.title_ja)));
         let title_en = v.check("title_en", Name::parse(&text(&self.title_en)));
-        let description_ja = v.check("description_ja", Description::parse(&text(&self.description_ja)));
-        let description_en = v.check("description_en", Description::parse(&text(&self.description_en)));
+        let description_ja = v.check(
+            "description_ja",
+            Description::parse(&text(&self.description_ja)),
+        );
+        let description_en = v.check(
+            "description_en",
+            Description::parse(&text(&self.description_en)),
+        );
         let kind = v.check("kind", EventKind::parse(&text(&self.kind)));
-        let zone = v.check("time_zone", self.time_zone.as_deref().map_or(Ok(TimeZone::TOKYO), TimeZone::parse));
+        let zone = v.check(
+            "time_zone",
+            self.time_zone
+                .as_deref()
+                .map_or(Ok(TimeZone::TOKYO), TimeZone::parse),
+        );
         let local = match times {
             TimeInput::WallClock => Some(zone.unwrap_or_default()),
             TimeInput::Rfc3339 => None,
         };
         let instant = |field: &Option<String>| parse_instant(&text(field), local);
-        let optional_instant = |field: &Option<String>| field.as_ref().map(|s| parse_instant(s, local)).transpose();
+        let optional_instant =
+            |field: &Option<String>| field.as_ref().map(|s| parse_instant(s, local)).transpose();
         let starts_at = v.check("starts_at", instant(&self.starts_at));
         let ends_at = v.check("ends_at", instant(&self.ends_at));
         let schedule = match (starts_at, ends_at, zone) {
             (Some(s), Some(e), Some(z)) => v.check("ends_at", Schedule::new(s, e, z)),
             _ => None,
         };
-        let capacity = v.check("capacity", self.capacity.as_deref().map(Capacity::parse_text).transpose());
-        let opens = v.check("registration_opens_at", optional_instant(&self.registration_opens_at));
-        let closes = v.check("registration_closes_at", optional_instant(&self.registration_closes_at));
+        let capacity = v.check(
+            "capacity",
+            self.capacity
+                .as_deref()
+                .map(Capacity::parse_text)
+                .transpose(),
+        );
+        let opens = v.check(
+            "registration_opens_at",
+            optional_instant(&self.registration_opens_at),
+        );
+        let closes = v.check(
+            "registration_closes_at",
+            optional_instant(&self.registration_closes_at),
+        );
         if let (Some(Some(o)), Some(Some(c))) = (opens, closes) {
             if c <= o {
-                v.add("registration_closes_at", Invalid::new("invalid.registration_window"));
+                v.add(
+                    "registration_closes_at",
+                    Invalid::new("invalid.registration_window"),
+                );
             }
         }
         if let (Some(Some(c)), Some(s)) = (closes, &schedule) {
             if c > s.ends_at() {
-                v.add("registration_closes_at", Invalid::new("invalid.registration_after_end"));
+                v.add(
+                    "registration_closes_at",
+                    Invalid::new("invalid.registration_after_end"),
+                );
             }
         }
         let status = v.check(
@@ -143,7 +173,10 @@ impl EventFields {
             }
         }
         if self.organizer_slugs.is_empty() {
-            v.add("organizer_slugs", Invalid::new("invalid.organizer_required"));
+            v.add(
+                "organizer_slugs",
+                Invalid::new("invalid.organizer_required"),
+            );
         }
         let mut room_ids: Vec<String> = Vec::new();
         for id in &self.room_ids {
@@ -153,7 +186,19 @@ impl EventFields {
             }
         }
         v.finish()?;
-        match (slug, title_ja, title_en, description_ja, description_en, kind, schedule, capacity, opens, closes, status) {
+        match (
+            slug,
+            title_ja,
+            title_en,
+            description_ja,
+            description_en,
+            kind,
+            schedule,
+            capacity,
+            opens,
+            closes,
+            status,
+        ) {
             (
                 Some(slug),
                 Some(title_ja),
@@ -193,7 +238,10 @@ impl EventFields {
         let zone = TimeZone::from_stored(&e.time_zone);
         let show = |t: NaiveDateTime| match times {
             TimeInput::Rfc3339 => rfc3339_in(t, zone),
-            TimeInput::WallClock => to_utc(t).with_timezone(&zone.tz()).format("%Y-%m-%dT%H:%M").to_string(),
+            TimeInput::WallClock => to_utc(t)
+                .with_timezone(&zone.tz())
+                .format("%Y-%m-%dT%H:%M")
+                .to_string(),
         };
         Self {
             slug: Some(e.slug.clone()),
@@ -223,7 +271,11 @@ pub fn rfc3339_in(t: NaiveDateTime, zone: TimeZone) -> String {
 
 /// Resolves organizers and rooms, refuses a room that another event holds
 /// at an overlapping time, and reports every unknown reference as a field error.
-fn resolve_references(conn: &mut DbConn, input: &EventInput, event_id: Option<&str>) -> Result<Vec<String>, AppError> {
+fn resolve_references(
+    conn: &mut DbConn,
+    input: &EventInput,
+    event_id: Option<&str>,
+) -> Result<Vec<String>, AppError> {
     let slugs: Vec<&str> = input.organizer_slugs.iter().map(Slug::as_str).collect();
     let found = orgs::find_by_slugs(conn, &slugs)?;
     let mut v = Validator::new();
@@ -231,20 +283,29 @@ fn resolve_references(conn: &mut DbConn, input: &EventInput, event_id: Option<&s
     for (i, slug) in slugs.iter().enumerate() {
         match found.iter().find(|o| o.slug == *slug) {
             Some(o) => organizer_ids.push(o.id.clone()),
-            None => v.add(&format!("organizer_slugs[{i}]"), Invalid::new("invalid.unknown_organization").with("slug", slug)),
+            None => v.add(
+                &format!("organizer_slugs[{i}]"),
+                Invalid::new("invalid.unknown_organization").with("slug", slug),
+            ),
         }
     }
     let room_refs: Vec<&str> = input.room_ids.iter().map(String::as_str).collect();
     let rooms = vdb::rooms_by_ids(conn, &room_refs)?;
     for (i, id) in room_refs.iter().enumerate() {
         if !rooms.iter().any(|(r, _)| r.id == *id) {
-            v.add(&format!("room_ids[{i}]"), Invalid::new("invalid.unknown_room").with("id", id));
+            v.add(
+                &format!("room_ids[{i}]"),
+                Invalid::new("invalid.unknown_room").with("id", id),
+            );
         }
     }
     if let Some(capacity) = input.capacity {
         let seats: i64 = rooms.iter().map(|(r, _)| i64::from(r.capacity)).sum();
         if !rooms.is_empty() && i64::from(capacity.get()) > seats {
-            v.add("capacity", Invalid::new("invalid.capacity_exceeds_rooms").with("seats", seats));
+            v.add(
+                "capacity",
+                Invalid::new("invalid.capacity_exceeds_rooms").with("seats", seats),
+            );
         }
     }
     v.finish().map_err(AppError::Validation)?;
@@ -259,7 +320,9 @@ fn resolve_references(conn: &mut DbConn, input: &EventInput, event_id: Option<&s
     )?;
     if let Some((room_id, other)) = clashes.first() {
         let room = rooms.iter().find(|(r, _)| &r.id == room_id);
-        let room_name = room.map(|(r, v)| format!("{} {}", v.name_en, r.name_en)).unwrap_or_else(|| room_id.clone());
+        let room_name = room
+            .map(|(r, v)| format!("{} {}", v.name_en, r.name_en))
+            .unwrap_or_else(|| room_id.clone());
         let other_zone = TimeZone::from_stored(&other.time_zone);
         return Err(AppError::conflict(
             Some("room_ids"),
@@ -268,14 +331,24 @@ fn resolve_references(conn: &mut DbConn, input: &EventInput, event_id: Option<&s
                 .with("event", format!("{} ({})", other.title_en, other.slug))
                 .with(
                     "when",
-                    crate::i18n::format_range(Language::En, to_utc(other.starts_at), to_utc(other.ends_at), other_zone),
+                    crate::i18n::format_range(
+                        Language::En,
+                        to_utc(other.starts_at),
+                        to_utc(other.ends_at),
+                        other_zone,
+                    ),
                 ),
         ));
     }
     Ok(organizer_ids)
 }
 
-fn store_relations(conn: &mut DbConn, event_id: &str, organizer_ids: &[String], input: &EventInput) -> Result<(), AppError> {
+fn store_relations(
+    conn: &mut DbConn,
+    event_id: &str,
+    organizer_ids: &[String],
+    input: &EventInput,
+) -> Result<(), AppError> {
     let org_refs: Vec<&str> = organizer_ids.iter().map(String::as_str).collect();
     edb::set_organizers(conn, event_id, &org_refs)?;
     let room_refs: Vec<&str> = input.room_ids.iter().map(String::as_str).collect();
@@ -349,10 +422,8 @@ fn is_significant(current: &EventDetails, input: &EventInput) -> bool {
 pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<EventDetails, AppError> {
     write_tx(conn, |conn| {
         let current = load(conn, slug)?;
+        ensure_not_cancelled(&current)?;
         let e = &current.event;
-        if e.status == EventStatus::Cancelled.as_str() {
-            return Err(AppError::conflict(Some("status"), Invalid::new("conflict.event_cancelled")));
-        }
         if let Some(expected) = input.expected_revision {
             if expected != e.revision {
                 return Err(AppError::conflict(
@@ -365,7 +436,11 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<Event
             return Err(slug_conflict());
         }
         let organizer_ids = resolve_references(conn, input, Some(&e.id))?;
-        let revision = if is_significant(&current, input) { e.revision + 1 } else { e.revision };
+        let revision = if is_significant(&current, input) {
+            e.revision + 1
+        } else {
+            e.revision
+        };
         edb::update(
             conn,
             &e.id,
@@ -392,10 +467,26 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<Event
     })
 }
 
+/// A cancelled event is final: it stays visible but does not change again.
+pub fn ensure_not_cancelled(current: &EventDetails) -> Result<(), AppError> {
+    if current.event.status == EventStatus::Cancelled.as_str() {
+        return Err(AppError::conflict(
+            Some("status"),
+            Invalid::new("conflict.event_cancelled"),
+        ));
+    }
+    Ok(())
+}
+
 /// Sets the status of an event that is not cancelled (publish / back to draft).
 #[tracing::instrument(skip(conn))]
-pub fn set_status(conn: &mut DbConn, slug: &str, status: EventStatus) -> Result<EventDetails, AppError> {
+pub fn set_status(
+    conn: &mut DbConn,
+    slug: &str,
+    status: EventStatus,
+) -> Result<EventDetails, AppError> {
     let current = load(conn, slug)?;
+    ensure_not_cancelled(&current)?;
     let mut fields = EventFields::of(&current, TimeInput::Rfc3339);
     fields.status = Some(status.as_str().to_owned());
     fields.revision = Some(current.event.revision);
@@ -443,7 +534,9 @@ pub fn cancel(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
 /// One event with organizers and rooms, whatever its status.
 pub fn load(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
     let event = edb::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
-    edb::with_details(conn, vec![event])?.pop().ok_or(AppError::NotFound)
+    edb::with_details(conn, vec![event])?
+        .pop()
+        .ok_or(AppError::NotFound)
 }
 
 /// One event as the public may see it: drafts do not exist for them.

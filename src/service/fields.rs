@@ -32,16 +32,28 @@ pub fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppEr
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() { "body".to_owned() } else { path };
+        let field = if path == "." || path.is_empty() {
+            "body".to_owned()
+        } else {
+            path
+        };
         let detail = e.inner().to_string();
-        let detail = detail.split(" at line ").next().unwrap_or_default().to_owned();
-        AppError::Validation(vec![FieldError { field, problem: Invalid::new("invalid.json").with("detail", detail) }])
+        let detail = detail
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        AppError::Validation(vec![FieldError {
+            field,
+            problem: Invalid::new("invalid.json").with("detail", detail),
+        }])
     })
 }
 
 /// Parses an HTML form body (repeated keys become lists) into `T`.
 pub fn from_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_html_form::from_bytes(body).map_err(|e| AppError::field("form", Invalid::new("invalid.form").with("detail", e)))
+    serde_html_form::from_bytes(body)
+        .map_err(|e| AppError::field("form", Invalid::new("invalid.form").with("detail", e)))
 }
 
 /// Applies a JSON merge patch (RFC 7396, one level) to the current fields,
@@ -52,7 +64,10 @@ where
 {
     let patch: serde_json::Value = from_json(patch)?;
     let serde_json::Value::Object(changes) = patch else {
-        return Err(AppError::field("body", Invalid::new("invalid.json").with("detail", "expected a JSON object")));
+        return Err(AppError::field(
+            "body",
+            Invalid::new("invalid.json").with("detail", "expected a JSON object"),
+        ));
     };
     let mut merged = serde_json::to_value(current).map_err(|e| AppError::Unexpected(e.into()))?;
     if let serde_json::Value::Object(map) = &mut merged {

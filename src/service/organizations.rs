@@ -3,7 +3,9 @@ use serde::{Deserialize, Serialize};
 use super::fields::opt_text;
 use crate::db::organizations::{self as orgs, NewOrganization, Organization, OrganizationChanges};
 use crate::db::{self, DbConn, write_tx};
-use crate::domain::{Country, FieldError, Invalid, Name, OrganizationKind, Slug, TimeZone, Validator, Website};
+use crate::domain::{
+    Country, FieldError, Invalid, Name, OrganizationKind, Slug, TimeZone, Validator, Website,
+};
 use crate::error::AppError;
 
 /// An organization as submitted, before validation.
@@ -48,13 +50,35 @@ impl TryFrom<OrganizationFields> for OrganizationInput {
         let name_en = v.check("name_en", Name::parse(&text(&f.name_en)));
         let kind = v.check("kind", OrganizationKind::parse(&text(&f.kind)));
         let country = v.check("country", Country::parse(&text(&f.country)));
-        let time_zone = v.check("time_zone", f.time_zone.as_deref().map_or(Ok(TimeZone::TOKYO), TimeZone::parse));
-        let website = v.check("website", f.website.as_deref().map(Website::parse).transpose());
+        let time_zone = v.check(
+            "time_zone",
+            f.time_zone
+                .as_deref()
+                .map_or(Ok(TimeZone::TOKYO), TimeZone::parse),
+        );
+        let website = v.check(
+            "website",
+            f.website.as_deref().map(Website::parse).transpose(),
+        );
         v.finish()?;
         match (slug, name_ja, name_en, kind, country, time_zone, website) {
-            (Some(slug), Some(name_ja), Some(name_en), Some(kind), Some(country), Some(time_zone), Some(website)) => {
-                Ok(Self { slug, name_ja, name_en, kind, country, time_zone, website })
-            }
+            (
+                Some(slug),
+                Some(name_ja),
+                Some(name_en),
+                Some(kind),
+                Some(country),
+                Some(time_zone),
+                Some(website),
+            ) => Ok(Self {
+                slug,
+                name_ja,
+                name_en,
+                kind,
+                country,
+                time_zone,
+                website,
+            }),
             _ => unreachable_validation(),
         }
     }
@@ -67,7 +91,10 @@ pub(crate) fn unreachable_validation<T>() -> Result<T, Vec<FieldError>> {
 }
 
 pub(crate) fn incomplete() -> Vec<FieldError> {
-    vec![FieldError { field: "body".into(), problem: Invalid::new("invalid.required") }]
+    vec![FieldError {
+        field: "body".into(),
+        problem: Invalid::new("invalid.required"),
+    }]
 }
 
 impl OrganizationFields {
@@ -120,7 +147,11 @@ pub fn create(conn: &mut DbConn, input: &OrganizationInput) -> Result<Organizati
 }
 
 #[tracing::instrument(skip(conn, input))]
-pub fn update(conn: &mut DbConn, slug: &str, input: &OrganizationInput) -> Result<Organization, AppError> {
+pub fn update(
+    conn: &mut DbConn,
+    slug: &str,
+    input: &OrganizationInput,
+) -> Result<Organization, AppError> {
     write_tx(conn, |conn| {
         let current = orgs::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
         if orgs::slug_taken(conn, input.slug.as_str(), Some(&current.id))? {

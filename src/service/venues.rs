@@ -65,10 +65,23 @@ fn text(o: &Option<String>) -> String {
 
 impl RoomFields {
     fn check(&self, v: &mut Validator, prefix: &str) -> Option<RoomInput> {
-        let name_ja = v.check(&format!("{prefix}name_ja"), RoomName::parse(&text(&self.name_ja)));
-        let name_en = v.check(&format!("{prefix}name_en"), RoomName::parse(&text(&self.name_en)));
-        let capacity = v.check(&format!("{prefix}capacity"), Capacity::parse_text(&text(&self.capacity)));
-        Some(RoomInput { name_ja: name_ja?, name_en: name_en?, capacity: capacity? })
+        let name_ja = v.check(
+            &format!("{prefix}name_ja"),
+            RoomName::parse(&text(&self.name_ja)),
+        );
+        let name_en = v.check(
+            &format!("{prefix}name_en"),
+            RoomName::parse(&text(&self.name_en)),
+        );
+        let capacity = v.check(
+            &format!("{prefix}capacity"),
+            Capacity::parse_text(&text(&self.capacity)),
+        );
+        Some(RoomInput {
+            name_ja: name_ja?,
+            name_en: name_en?,
+            capacity: capacity?,
+        })
     }
 
     pub fn validate(&self) -> Result<RoomInput, AppError> {
@@ -79,7 +92,11 @@ impl RoomFields {
     }
 
     pub fn of(r: &Room) -> Self {
-        Self { name_ja: Some(r.name_ja.clone()), name_en: Some(r.name_en.clone()), capacity: Some(r.capacity.to_string()) }
+        Self {
+            name_ja: Some(r.name_ja.clone()),
+            name_en: Some(r.name_en.clone()),
+            capacity: Some(r.capacity.to_string()),
+        }
     }
 }
 
@@ -94,12 +111,31 @@ impl TryFrom<VenueFields> for VenueInput {
         let address_ja = v.check("address_ja", Name::parse(&text(&f.address_ja)));
         let address_en = v.check("address_en", Name::parse(&text(&f.address_en)));
         let area = v.check("area", Name::parse(&text(&f.area)));
-        let time_zone = v.check("time_zone", f.time_zone.as_deref().map_or(Ok(TimeZone::TOKYO), TimeZone::parse));
-        let rooms: Vec<Option<RoomInput>> =
-            f.rooms.iter().enumerate().map(|(i, r)| r.check(&mut v, &format!("rooms[{i}]."))).collect();
+        let time_zone = v.check(
+            "time_zone",
+            f.time_zone
+                .as_deref()
+                .map_or(Ok(TimeZone::TOKYO), TimeZone::parse),
+        );
+        let rooms: Vec<Option<RoomInput>> = f
+            .rooms
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.check(&mut v, &format!("rooms[{i}].")))
+            .collect();
         v.finish()?;
-        match (slug, name_ja, name_en, address_ja, address_en, area, time_zone) {
-            (Some(slug), Some(name_ja), Some(name_en), Some(address_ja), Some(address_en), Some(area), Some(time_zone)) => Ok(Self {
+        match (
+            slug, name_ja, name_en, address_ja, address_en, area, time_zone,
+        ) {
+            (
+                Some(slug),
+                Some(name_ja),
+                Some(name_en),
+                Some(address_ja),
+                Some(address_en),
+                Some(area),
+                Some(time_zone),
+            ) => Ok(Self {
                 slug,
                 name_ja,
                 name_en,
@@ -193,7 +229,11 @@ pub fn create(conn: &mut DbConn, input: &VenueInput) -> Result<VenueWithRooms, A
 }
 
 #[tracing::instrument(skip(conn, input))]
-pub fn update(conn: &mut DbConn, slug: &str, input: &VenueInput) -> Result<VenueWithRooms, AppError> {
+pub fn update(
+    conn: &mut DbConn,
+    slug: &str,
+    input: &VenueInput,
+) -> Result<VenueWithRooms, AppError> {
     write_tx(conn, |conn| {
         let current = vdb::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
         if vdb::slug_taken(conn, input.slug.as_str(), Some(&current.id))? {
@@ -257,7 +297,8 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<VenueWithRooms>, AppError> {
     Ok(venues
         .into_iter()
         .map(|venue| {
-            let (mine, rest): (Vec<Room>, Vec<Room>) = rooms.drain(..).partition(|r| r.venue_id == venue.id);
+            let (mine, rest): (Vec<Room>, Vec<Room>) =
+                rooms.drain(..).partition(|r| r.venue_id == venue.id);
             rooms = rest;
             VenueWithRooms { venue, rooms: mine }
         })

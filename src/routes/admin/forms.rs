@@ -50,7 +50,16 @@ impl Field {
             FieldKind::Choice(o) => ("choice", o),
             FieldKind::Checkboxes(o) => ("checkboxes", o),
         };
-        Self { name, input, options, required: false, hint: None, value: String::new(), values: Vec::new(), errors: Vec::new() }
+        Self {
+            name,
+            input,
+            options,
+            required: false,
+            hint: None,
+            value: String::new(),
+            values: Vec::new(),
+            errors: Vec::new(),
+        }
     }
 
     pub fn required(mut self) -> Self {
@@ -84,18 +93,34 @@ pub struct Form {
 }
 
 impl Form {
-    pub fn new(action: String, submit: &'static str, current: &impl Serialize, revision: Option<i32>) -> Self {
+    pub fn new(
+        action: String,
+        submit: &'static str,
+        current: &impl Serialize,
+        revision: Option<i32>,
+    ) -> Self {
         let values = match serde_json::to_value(current) {
             Ok(Value::Object(map)) => map,
             _ => serde_json::Map::new(),
         };
-        Self { action, submit, fields: Vec::new(), revision, values }
+        Self {
+            action,
+            submit,
+            fields: Vec::new(),
+            revision,
+            values,
+        }
     }
 
     pub fn field(mut self, mut field: Field) -> Self {
         match self.values.get(field.name) {
             Some(Value::String(s)) => field.value = s.clone(),
-            Some(Value::Array(items)) => field.values = items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Some(Value::Array(items)) => {
+                field.values = items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            }
             Some(Value::Number(n)) => field.value = n.to_string(),
             _ => {}
         }
@@ -137,9 +162,10 @@ impl FormErrors {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 fields: errors.into_iter().map(|e| (e.field, e.problem)).collect(),
             }),
-            AppError::Conflict { field, problem } => {
-                Ok(Self { status: StatusCode::CONFLICT, fields: vec![(field.unwrap_or_default().to_owned(), problem)] })
-            }
+            AppError::Conflict { field, problem } => Ok(Self {
+                status: StatusCode::CONFLICT,
+                fields: vec![(field.unwrap_or_default().to_owned(), problem)],
+            }),
             other => Err(other),
         }
     }

@@ -41,7 +41,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(logout))
             .route("/organizations/new", web::get().to(new_organization))
             .route("/organizations", web::post().to(create_organization))
-            .route("/organizations/{slug}/edit", web::get().to(edit_organization))
+            .route(
+                "/organizations/{slug}/edit",
+                web::get().to(edit_organization),
+            )
             .route("/organizations/{slug}", web::post().to(update_organization))
             .route("/venues/new", web::get().to(new_venue))
             .route("/venues", web::post().to(create_venue))
@@ -71,22 +74,42 @@ impl FromRequest for AdminUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let next = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+        let next = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
         Box::pin(async move {
             let to_login = || {
-                let location = format!("/admin/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
-                InternalError::from_response("login required", HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
-                    .into()
+                let location = format!(
+                    "/admin/login?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                InternalError::from_response(
+                    "login required",
+                    HttpResponse::SeeOther()
+                        .insert_header((header::LOCATION, location))
+                        .finish(),
+                )
+                .into()
             };
-            let (Some(token), Some(state)) = (token, state) else { return Err(to_login()) };
-            let user = service::run(&state.pool, move |conn| accounts::user_by_session(conn, &token)).await?;
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(to_login());
+            };
+            let user = service::run(&state.pool, move |conn| {
+                accounts::user_by_session(conn, &token)
+            })
+            .await?;
             user.map(AdminUser).ok_or_else(to_login)
         })
     }
 }
 
 /// Reads a form body after checking its CSRF token.
-fn checked_form<T: serde::de::DeserializeOwned>(ctx: &PageContext, body: &[u8]) -> Result<Result<T, AppError>, AppError> {
+fn checked_form<T: serde::de::DeserializeOwned>(
+    ctx: &PageContext,
+    body: &[u8],
+) -> Result<Result<T, AppError>, AppError> {
     let (token, rest) = split_csrf(body);
     ctx.verify_csrf(token.as_deref())?;
     Ok(from_form(&rest))
@@ -116,8 +139,16 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-async fn login_form(ctx: PageContext, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
-    ctx.render(&LoginPage { ctx: &ctx, email: String::new(), next: safe_next(query.next.as_deref()), failed: false })
+async fn login_form(
+    ctx: PageContext,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    ctx.render(&LoginPage {
+        ctx: &ctx,
+        email: String::new(),
+        next: safe_next(query.next.as_deref()),
+        failed: false,
+    })
 }
 
 #[derive(Deserialize)]
@@ -130,15 +161,27 @@ struct LoginFields {
 }
 
 #[tracing::instrument(skip(state, ctx, body))]
-async fn login(state: web::Data<AppState>, ctx: PageContext, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn login(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let fields: LoginFields = checked_form(&ctx, &body)??;
     let next = safe_next(fields.next.as_deref());
     let (email, password) = (fields.email.clone(), fields.password);
-    let session = service::run(&state.pool, move |conn| accounts::login(conn, &email, &password)).await?;
+    let session = service::run(&state.pool, move |conn| {
+        accounts::login(conn, &email, &password)
+    })
+    .await?;
     let Some(token) = session else {
         return ctx.render_status(
             StatusCode::UNAUTHORIZED,
-            &LoginPage { ctx: &ctx, email: fields.email, next, failed: true },
+            &LoginPage {
+                ctx: &ctx,
+                email: fields.email,
+                next,
+                failed: true,
+            },
         );
     };
     let cookie = Cookie::build(SESSION_COOKIE, token.expose().to_owned())
@@ -149,11 +192,18 @@ async fn login(state: web::Data<AppState>, ctx: PageContext, body: web::Bytes) -
         .max_age(CookieDuration::hours(accounts::SESSION_HOURS))
         .finish();
     let mut response = ctx.see_other(&next);
-    response.add_cookie(&cookie).map_err(|e| AppError::Unexpected(e.into()))?;
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(response)
 }
 
-async fn logout(state: web::Data<AppState>, ctx: PageContext, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn logout(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let (token, _) = split_csrf(&body);
     ctx.verify_csrf(token.as_deref())?;
     if let Some(session) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
@@ -162,7 +212,9 @@ async fn logout(state: web::Data<AppState>, ctx: PageContext, req: HttpRequest, 
     let mut response = ctx.see_other("/");
     let mut removal = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     removal.make_removal();
-    response.add_cookie(&removal).map_err(|e| AppError::Unexpected(e.into()))?;
+    response
+        .add_cookie(&removal)
+        .map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(response)
 }
 
@@ -179,7 +231,11 @@ struct Dashboard<'a> {
 }
 
 #[tracing::instrument(skip_all)]
-async fn dashboard(state: web::Data<AppState>, ctx: PageContext, user: AdminUser) -> Result<HttpResponse, AppError> {
+async fn dashboard(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+) -> Result<HttpResponse, AppError> {
     let (list, organizations, venues) = service::run(&state.pool, |conn| {
         Ok((
             events::list(conn, EventFilter::default())?,
@@ -188,8 +244,17 @@ async fn dashboard(state: web::Data<AppState>, ctx: PageContext, user: AdminUser
         ))
     })
     .await?;
-    let events = list.iter().map(|d| super::views::EventView::new(&ctx, d)).collect();
-    ctx.render(&Dashboard { ctx: &ctx, user: &user.0, events, organizations, venues })
+    let events = list
+        .iter()
+        .map(|d| super::views::EventView::new(&ctx, d))
+        .collect();
+    ctx.render(&Dashboard {
+        ctx: &ctx,
+        user: &user.0,
+        events,
+        organizations,
+        venues,
+    })
 }
 
 // ---------- forms ----------
@@ -207,7 +272,14 @@ struct FormPage<'a> {
 
 impl<'a> FormPage<'a> {
     fn new(ctx: &'a PageContext, user: &'a User, title: String, form: Form) -> Self {
-        Self { ctx, user, title, forms: vec![form], general_errors: Vec::new(), rooms: Vec::new() }
+        Self {
+            ctx,
+            user,
+            title,
+            forms: vec![form],
+            general_errors: Vec::new(),
+            rooms: Vec::new(),
+        }
     }
 
     /// Renders the page; with errors, each lands beside its field (or on
@@ -234,11 +306,16 @@ fn outcome<T>(result: Result<T, AppError>) -> Result<Result<T, FormErrors>, AppE
 }
 
 fn kind_options(ctx: &PageContext, all: &[&'static str], prefix: &str) -> Vec<(String, String)> {
-    all.iter().map(|v| ((*v).to_owned(), ctx.t(&format!("{prefix}.{v}")).to_owned())).collect()
+    all.iter()
+        .map(|v| ((*v).to_owned(), ctx.t(&format!("{prefix}.{v}")).to_owned()))
+        .collect()
 }
 
 fn zone_options() -> Vec<(String, String)> {
-    super::public::COMMON_ZONES.iter().map(|z| ((*z).to_owned(), (*z).to_owned())).collect()
+    super::public::COMMON_ZONES
+        .iter()
+        .map(|z| ((*z).to_owned(), (*z).to_owned()))
+        .collect()
 }
 
 // Organizations.
@@ -249,14 +326,24 @@ fn organization_form(ctx: &PageContext, action: String, fields: &OrganizationFie
         .field(Field::new("slug", FieldKind::Text).required())
         .field(Field::new("name_ja", FieldKind::Text).required())
         .field(Field::new("name_en", FieldKind::Text).required())
-        .field(Field::new("kind", FieldKind::Select(kind_options(ctx, &kinds, "organization_kind"))).required())
+        .field(
+            Field::new(
+                "kind",
+                FieldKind::Select(kind_options(ctx, &kinds, "organization_kind")),
+            )
+            .required(),
+        )
         .field(Field::new("country", FieldKind::Text).required())
         .field(Field::new("time_zone", FieldKind::Choice(zone_options())))
         .field(Field::new("website", FieldKind::Url))
 }
 
 async fn new_organization(ctx: PageContext, user: AdminUser) -> Result<HttpResponse, AppError> {
-    let defaults = OrganizationFields { country: Some("JP".into()), time_zone: Some("Asia/Tokyo".into()), ..Default::default() };
+    let defaults = OrganizationFields {
+        country: Some("JP".into()),
+        time_zone: Some("Asia/Tokyo".into()),
+        ..Default::default()
+    };
     let form = organization_form(&ctx, "/admin/organizations".into(), &defaults);
     FormPage::new(&ctx, &user.0, ctx.t("admin.new_organization").into(), form).show(None)
 }
@@ -271,14 +358,17 @@ async fn create_organization(
     let submitted: Result<OrganizationFields, _> = checked_form(&ctx, &body)?;
     let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let result = match submitted.and_then(OrganizationFields::validate) {
-        Ok(input) => service::run(&state.pool, move |conn| organizations::create(conn, &input)).await,
+        Ok(input) => {
+            service::run(&state.pool, move |conn| organizations::create(conn, &input)).await
+        }
         Err(e) => Err(e),
     };
     match outcome(result)? {
         Ok(_) => Ok(ctx.see_other("/admin")),
         Err(errors) => {
             let form = organization_form(&ctx, "/admin/organizations".into(), &fields);
-            FormPage::new(&ctx, &user.0, ctx.t("admin.new_organization").into(), form).show(Some(errors))
+            FormPage::new(&ctx, &user.0, ctx.t("admin.new_organization").into(), form)
+                .show(Some(errors))
         }
     }
 }
@@ -292,8 +382,18 @@ async fn edit_organization(
     let slug = slug.into_inner();
     let lookup = slug.clone();
     let o = service::run(&state.pool, move |conn| organizations::get(conn, &lookup)).await?;
-    let form = organization_form(&ctx, format!("/admin/organizations/{slug}"), &OrganizationFields::of(&o));
-    FormPage::new(&ctx, &user.0, ctx.pick(&o.name_ja, &o.name_en).to_owned(), form).show(None)
+    let form = organization_form(
+        &ctx,
+        format!("/admin/organizations/{slug}"),
+        &OrganizationFields::of(&o),
+    );
+    FormPage::new(
+        &ctx,
+        &user.0,
+        ctx.pick(&o.name_ja, &o.name_en).to_owned(),
+        form,
+    )
+    .show(None)
 }
 
 #[tracing::instrument(skip_all)]
@@ -309,7 +409,12 @@ async fn update_organization(
     let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let target = slug.clone();
     let result = match submitted.and_then(OrganizationFields::validate) {
-        Ok(input) => service::run(&state.pool, move |conn| organizations::update(conn, &target, &input)).await,
+        Ok(input) => {
+            service::run(&state.pool, move |conn| {
+                organizations::update(conn, &target, &input)
+            })
+            .await
+        }
         Err(e) => Err(e),
     };
     match outcome(result)? {
@@ -342,12 +447,26 @@ fn room_form(action: String, submit: &'static str, fields: &RoomFields) -> Form 
 }
 
 async fn new_venue(ctx: PageContext, user: AdminUser) -> Result<HttpResponse, AppError> {
-    let defaults = VenueFields { time_zone: Some("Asia/Tokyo".into()), ..Default::default() };
-    FormPage::new(&ctx, &user.0, ctx.t("admin.new_venue").into(), venue_form("/admin/venues".into(), &defaults)).show(None)
+    let defaults = VenueFields {
+        time_zone: Some("Asia/Tokyo".into()),
+        ..Default::default()
+    };
+    FormPage::new(
+        &ctx,
+        &user.0,
+        ctx.t("admin.new_venue").into(),
+        venue_form("/admin/venues".into(), &defaults),
+    )
+    .show(None)
 }
 
 #[tracing::instrument(skip_all)]
-async fn create_venue(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn create_venue(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let submitted: Result<VenueFields, _> = checked_form(&ctx, &body)?;
     let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let result = match submitted.and_then(VenueFields::validate) {
@@ -357,26 +476,54 @@ async fn create_venue(state: web::Data<AppState>, ctx: PageContext, user: AdminU
     match outcome(result)? {
         // Rooms are added on the edit page that follows.
         Ok(v) => Ok(ctx.see_other(&format!("/admin/venues/{}/edit", v.venue.slug))),
-        Err(errors) => {
-            FormPage::new(&ctx, &user.0, ctx.t("admin.new_venue").into(), venue_form("/admin/venues".into(), &fields)).show(Some(errors))
-        }
+        Err(errors) => FormPage::new(
+            &ctx,
+            &user.0,
+            ctx.t("admin.new_venue").into(),
+            venue_form("/admin/venues".into(), &fields),
+        )
+        .show(Some(errors)),
     }
 }
 
 /// The venue form, its rooms with edit links, and a form to add a room.
-fn venue_page<'a>(ctx: &'a PageContext, user: &'a User, venue: &VenueWithRooms, fields: &VenueFields) -> FormPage<'a> {
+fn venue_page<'a>(
+    ctx: &'a PageContext,
+    user: &'a User,
+    venue: &VenueWithRooms,
+    fields: &VenueFields,
+) -> FormPage<'a> {
     let v = &venue.venue;
-    let mut page = FormPage::new(ctx, user, ctx.pick(&v.name_ja, &v.name_en).to_owned(), venue_form(format!("/admin/venues/{}", v.slug), fields));
-    page.forms.push(room_form(format!("/admin/venues/{}/rooms", v.slug), "admin.add_room", &RoomFields::default()));
+    let mut page = FormPage::new(
+        ctx,
+        user,
+        ctx.pick(&v.name_ja, &v.name_en).to_owned(),
+        venue_form(format!("/admin/venues/{}", v.slug), fields),
+    );
+    page.forms.push(room_form(
+        format!("/admin/venues/{}/rooms", v.slug),
+        "admin.add_room",
+        &RoomFields::default(),
+    ));
     page.rooms = venue
         .rooms
         .iter()
-        .map(|r| (format!("{} / {} ({})", r.name_ja, r.name_en, r.capacity), format!("/admin/rooms/{}/edit", r.id)))
+        .map(|r| {
+            (
+                format!("{} / {} ({})", r.name_ja, r.name_en, r.capacity),
+                format!("/admin/rooms/{}/edit", r.id),
+            )
+        })
         .collect();
     page
 }
 
-async fn edit_venue(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn edit_venue(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let venue = service::run(&state.pool, move |conn| venues::get(conn, &slug)).await?;
     venue_page(&ctx, &user.0, &venue, &VenueFields::of(&venue.venue)).show(None)
 }
@@ -394,7 +541,12 @@ async fn update_venue(
     let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let target = slug.clone();
     let result = match submitted.and_then(VenueFields::validate) {
-        Ok(input) => service::run(&state.pool, move |conn| venues::update(conn, &target, &input)).await,
+        Ok(input) => {
+            service::run(&state.pool, move |conn| {
+                venues::update(conn, &target, &input)
+            })
+            .await
+        }
         Err(e) => Err(e),
     };
     match outcome(result)? {
@@ -419,7 +571,12 @@ async fn add_room(
     let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let target = slug.clone();
     let result = match submitted.and_then(|f| f.validate()) {
-        Ok(input) => service::run(&state.pool, move |conn| venues::add_room(conn, &target, &input)).await,
+        Ok(input) => {
+            service::run(&state.pool, move |conn| {
+                venues::add_room(conn, &target, &input)
+            })
+            .await
+        }
         Err(e) => Err(e),
     };
     match outcome(result)? {
@@ -429,18 +586,37 @@ async fn add_room(
             let mut page = venue_page(&ctx, &user.0, &venue, &VenueFields::of(&venue.venue));
             // The errors belong to the room form, which goes first.
             page.forms.swap(0, 1);
-            page.forms[0] = room_form(format!("/admin/venues/{}/rooms", venue.venue.slug), "admin.add_room", &fields);
+            page.forms[0] = room_form(
+                format!("/admin/venues/{}/rooms", venue.venue.slug),
+                "admin.add_room",
+                &fields,
+            );
             page.show(Some(errors))
         }
     }
 }
 
-async fn edit_room(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn edit_room(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let lookup = id.clone();
     let room = service::run(&state.pool, move |conn| venues::get_room(conn, &lookup)).await?;
     let title = ctx.pick(&room.name_ja, &room.name_en).to_owned();
-    FormPage::new(&ctx, &user.0, title, room_form(format!("/admin/rooms/{id}"), "admin.save", &RoomFields::of(&room))).show(None)
+    FormPage::new(
+        &ctx,
+        &user.0,
+        title,
+        room_form(
+            format!("/admin/rooms/{id}"),
+            "admin.save",
+            &RoomFields::of(&room),
+        ),
+    )
+    .show(None)
 }
 
 #[tracing::instrument(skip_all)]
@@ -467,32 +643,59 @@ async fn update_room(
     };
     match outcome(result)? {
         Ok(venue_slug) => Ok(ctx.see_other(&format!("/admin/venues/{venue_slug}/edit"))),
-        Err(errors) => {
-            FormPage::new(&ctx, &user.0, ctx.t("venue.room").into(), room_form(format!("/admin/rooms/{id}"), "admin.save", &fields))
-                .show(Some(errors))
-        }
+        Err(errors) => FormPage::new(
+            &ctx,
+            &user.0,
+            ctx.t("venue.room").into(),
+            room_form(format!("/admin/rooms/{id}"), "admin.save", &fields),
+        )
+        .show(Some(errors)),
     }
 }
 
 // Events.
 
-fn event_form(ctx: &PageContext, action: String, fields: &EventFields, choices: &EventChoices) -> Form {
+fn event_form(
+    ctx: &PageContext,
+    action: String,
+    fields: &EventFields,
+    choices: &EventChoices,
+) -> Form {
     let kinds: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
     let statuses = [EventStatus::Draft.as_str(), EventStatus::Published.as_str()];
     Form::new(action, "admin.save", fields, fields.revision)
         .field(Field::new("slug", FieldKind::Text).required())
         .field(Field::new("title_ja", FieldKind::Text).required())
         .field(Field::new("title_en", FieldKind::Text).required())
-        .field(Field::new("kind", FieldKind::Select(kind_options(ctx, &kinds, "event_kind"))).required())
+        .field(
+            Field::new(
+                "kind",
+                FieldKind::Select(kind_options(ctx, &kinds, "event_kind")),
+            )
+            .required(),
+        )
         .field(Field::new("time_zone", FieldKind::Choice(zone_options())))
-        .field(Field::new("starts_at", FieldKind::DateTime).required().hint("admin.wall_clock_hint"))
+        .field(
+            Field::new("starts_at", FieldKind::DateTime)
+                .required()
+                .hint("admin.wall_clock_hint"),
+        )
         .field(Field::new("ends_at", FieldKind::DateTime).required())
-        .field(Field::new("organizer_slugs", FieldKind::Checkboxes(choices.organizers.clone())))
-        .field(Field::new("room_ids", FieldKind::Checkboxes(choices.rooms.clone())))
+        .field(Field::new(
+            "organizer_slugs",
+            FieldKind::Checkboxes(choices.organizers.clone()),
+        ))
+        .field(Field::new(
+            "room_ids",
+            FieldKind::Checkboxes(choices.rooms.clone()),
+        ))
         .field(Field::new("capacity", FieldKind::Number))
         .field(Field::new("registration_opens_at", FieldKind::DateTime))
         .field(Field::new("registration_closes_at", FieldKind::DateTime))
-        .field(Field::new("status", FieldKind::Select(kind_options(ctx, &statuses, "event_status"))))
+        .field(Field::new(
+            "status",
+            FieldKind::Select(kind_options(ctx, &statuses, "event_status")),
+        ))
         .field(Field::new("description_ja", FieldKind::TextArea))
         .field(Field::new("description_en", FieldKind::TextArea))
 }
@@ -505,29 +708,56 @@ struct EventChoices {
 }
 
 async fn event_choices(state: &AppState, ctx: &PageContext) -> Result<EventChoices, AppError> {
-    let (organizations, venues) = service::run(&state.pool, |conn| Ok((organizations::list(conn)?, venues::list(conn)?))).await?;
+    let (organizations, venues) = service::run(&state.pool, |conn| {
+        Ok((organizations::list(conn)?, venues::list(conn)?))
+    })
+    .await?;
     Ok(EventChoices {
-        organizers: organizations.iter().map(|o| (o.slug.clone(), ctx.pick(&o.name_ja, &o.name_en).to_owned())).collect(),
+        organizers: organizations
+            .iter()
+            .map(|o| (o.slug.clone(), ctx.pick(&o.name_ja, &o.name_en).to_owned()))
+            .collect(),
         rooms: venues
             .iter()
             .flat_map(|v| {
                 v.rooms.iter().map(move |r| {
-                    (r.id.clone(), format!("{} – {} ({})", ctx.pick(&v.venue.name_ja, &v.venue.name_en), ctx.pick(&r.name_ja, &r.name_en), r.capacity))
+                    (
+                        r.id.clone(),
+                        format!(
+                            "{} – {} ({})",
+                            ctx.pick(&v.venue.name_ja, &v.venue.name_en),
+                            ctx.pick(&r.name_ja, &r.name_en),
+                            r.capacity
+                        ),
+                    )
                 })
             })
             .collect(),
     })
 }
 
-async fn new_event(state: web::Data<AppState>, ctx: PageContext, user: AdminUser) -> Result<HttpResponse, AppError> {
+async fn new_event(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+) -> Result<HttpResponse, AppError> {
     let choices = event_choices(&state, &ctx).await?;
-    let defaults = EventFields { time_zone: Some("Asia/Tokyo".into()), status: Some("draft".into()), ..Default::default() };
+    let defaults = EventFields {
+        time_zone: Some("Asia/Tokyo".into()),
+        status: Some("draft".into()),
+        ..Default::default()
+    };
     let form = event_form(&ctx, "/admin/events".into(), &defaults, &choices);
     FormPage::new(&ctx, &user.0, ctx.t("admin.new_event").into(), form).show(None)
 }
 
 #[tracing::instrument(skip_all)]
-async fn create_event(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn create_event(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let submitted: Result<EventFields, _> = checked_form(&ctx, &body)?;
     let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let result = match submitted.and_then(|f| f.validate(TimeInput::WallClock)) {
@@ -544,15 +774,28 @@ async fn create_event(state: web::Data<AppState>, ctx: PageContext, user: AdminU
     }
 }
 
-async fn edit_event(state: web::Data<AppState>, ctx: PageContext, user: AdminUser, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn edit_event(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let lookup = slug.clone();
-    let details: EventDetails = service::run(&state.pool, move |conn| events::load(conn, &lookup)).await?;
+    let details: EventDetails =
+        service::run(&state.pool, move |conn| events::load(conn, &lookup)).await?;
     let choices = event_choices(&state, &ctx).await?;
     let mut fields = EventFields::of(&details, TimeInput::WallClock);
     fields.revision = Some(details.event.revision);
     let form = event_form(&ctx, format!("/admin/events/{slug}"), &fields, &choices);
-    FormPage::new(&ctx, &user.0, ctx.pick(&details.event.title_ja, &details.event.title_en).to_owned(), form).show(None)
+    FormPage::new(
+        &ctx,
+        &user.0,
+        ctx.pick(&details.event.title_ja, &details.event.title_en)
+            .to_owned(),
+        form,
+    )
+    .show(None)
 }
 
 #[tracing::instrument(skip_all)]
@@ -568,7 +811,12 @@ async fn update_event(
     let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let target = slug.clone();
     let result = match submitted.and_then(|f| f.validate(TimeInput::WallClock)) {
-        Ok(input) => service::run(&state.pool, move |conn| events::update(conn, &target, &input)).await,
+        Ok(input) => {
+            service::run(&state.pool, move |conn| {
+                events::update(conn, &target, &input)
+            })
+            .await
+        }
         Err(e) => Err(e),
     };
     match outcome(result)? {
@@ -582,7 +830,13 @@ async fn update_event(
 }
 
 /// Status changes from the dashboard's buttons.
-async fn change_status(state: &AppState, ctx: &PageContext, slug: String, body: &[u8], to: Option<EventStatus>) -> Result<HttpResponse, AppError> {
+async fn change_status(
+    state: &AppState,
+    ctx: &PageContext,
+    slug: String,
+    body: &[u8],
+    to: Option<EventStatus>,
+) -> Result<HttpResponse, AppError> {
     let (token, _) = split_csrf(body);
     ctx.verify_csrf(token.as_deref())?;
     service::run(&state.pool, move |conn| match to {
@@ -594,16 +848,48 @@ async fn change_status(state: &AppState, ctx: &PageContext, slug: String, body: 
 }
 
 #[tracing::instrument(skip_all)]
-async fn publish_event(state: web::Data<AppState>, ctx: PageContext, _user: AdminUser, slug: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    change_status(&state, &ctx, slug.into_inner(), &body, Some(EventStatus::Published)).await
+async fn publish_event(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _user: AdminUser,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    change_status(
+        &state,
+        &ctx,
+        slug.into_inner(),
+        &body,
+        Some(EventStatus::Published),
+    )
+    .await
 }
 
 #[tracing::instrument(skip_all)]
-async fn unpublish_event(state: web::Data<AppState>, ctx: PageContext, _user: AdminUser, slug: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
-    change_status(&state, &ctx, slug.into_inner(), &body, Some(EventStatus::Draft)).await
+async fn unpublish_event(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _user: AdminUser,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    change_status(
+        &state,
+        &ctx,
+        slug.into_inner(),
+        &body,
+        Some(EventStatus::Draft),
+    )
+    .await
 }
 
 #[tracing::instrument(skip_all)]
-async fn cancel_event(state: web::Data<AppState>, ctx: PageContext, _user: AdminUser, slug: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn cancel_event(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _user: AdminUser,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     change_status(&state, &ctx, slug.into_inner(), &body, None).await
 }

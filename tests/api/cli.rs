@@ -1,0 +1,175 @@
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Backend, fresh_database};
+
+fn musubi(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_musubi"))
+        .args(args)
+        .env_remove("MUSUBI_CONFIG")
+        .env("MUSUBI_LOG", "error")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("musubi binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_bad_database_url_stops_start_up_with_one_line_naming_it() {
+    for url in [
+        "mysql://root@localhost/musubi",
+        "sqlite://",
+        "http://example.com/db",
+    ] {
+        let out = musubi(&["serve"], &[("MUSUBI_DATABASE_URL", url)], "");
+        assert_eq!(out.status.code(), Some(1), "{url}");
+        let err = text(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(err.contains("MUSUBI_DATABASE_URL"), "{err}");
+    }
+    let out = musubi(
+        &["serve"],
+        &[(
+            "MUSUBI_DATABASE_URL",
+            "postgres://musubi:secret-pw@127.0.0.1:1/musubi",
+        )],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cannot connect") && !err.contains("secret-pw"),
+        "password never printed: {err}"
+    );
+    let out = musubi(&["serve"], &[("MUSUBI_BIND", "everywhere")], "");
+    assert!(text(&out.stderr).contains("MUSUBI_BIND"));
+}
+
+/// `admin create-user` reads the password from stdin; `create-token` prints a
+/// token the API accepts; `migrate` applies and reverts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_and_tokens_from_the_command_line() {
+    let (url, _dir, _) = fresh_database(Backend::Sqlite);
+    let url = url.to_string();
+    let env = [("MUSUBI_DATABASE_URL", url.as_str())];
+
+    let out = musubi(&["migrate"], &env, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("applied 20261124000001"));
+
+    let out = musubi(
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "kenji@osaka.example",
+            "--name",
+            "大阪 健二",
+        ],
+        &env,
+        "short\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("at least 12 characters"));
+    let out = musubi(
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "kenji@osaka.example",
+            "--name",
+            "大阪 健二",
+        ],
+        &env,
+        "天神祭の花火は七月二十五日です\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = musubi(
+        &["admin", "create-token", "--email", "nobody@osaka.example"],
+        &env,
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = musubi(
+        &["admin", "create-token", "--email", "kenji@osaka.example"],
+        &env,
+        "",
+    );
+    assert!(out.status.success());
+    let token = text(&out.stdout).trim().to_owned();
+    assert!(token.len() >= 43, "256 random bits: {token}");
+
+    // The token works against a server on the same database.
+    let mut settings =
+        musubi::config::Settings::with_database(musubi::config::DatabaseUrl::parse(&url).unwrap());
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.workers = 1;
+    let app = musubi::startup::Application::build(settings).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let body = serde_json::json!({ "slug": "osaka-pref", "name_ja": "大阪府", "name_en": "Osaka Prefecture", "kind": "government", "country": "JP" });
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/organizations"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    let out = musubi(&["migrate", "--revert-all"], &env, "");
+    assert!(
+        text(&out.stdout).contains("reverted 20261124000001"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `serve --demo` seeds an empty database once and the pages show it.
+#[test]
+fn demo_data_is_seeded_into_an_empty_database_only() {
+    let (url, _dir, _) = fresh_database(Backend::Sqlite);
+    let pool = musubi::db::build_pool(&url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    musubi::db::run_migrations(&mut conn).unwrap();
+    assert!(musubi::demo::seed_if_empty(&mut conn).unwrap());
+    assert!(
+        !musubi::demo::seed_if_empty(&mut conn).unwrap(),
+        "never seeded twice"
+    );
+    let events = musubi::service::events::list(&mut conn, Default::default()).unwrap();
+    assert!(events.len() >= 12, "{}", events.len());
+    assert!(
+        events.iter().any(|d| d.organizers.len() >= 2),
+        "some events are joint"
+    );
+    let orgs = musubi::service::organizations::list(&mut conn).unwrap();
+    for slug in ["link-j-west", "osaka-pref"] {
+        assert!(orgs.iter().any(|o| o.slug == slug), "{slug}");
+    }
+    assert!(orgs.iter().any(|o| o.country != "JP"), "overseas companies");
+    let areas: Vec<String> = musubi::service::venues::list(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.venue.area)
+        .collect();
+    for area in ["Nakanoshima", "Saito", "Kento"] {
+        assert!(areas.iter().any(|a| a == area), "{area}");
+    }
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the real service on a random port, on SQLite and on
+//! PostgreSQL (`MUSUBI_TEST_POSTGRES_URL`), driven over HTTP.
+
+mod helpers;
+
+mod admin;
+mod booking;
+mod cli;
+mod events_api;
+mod health;
+mod migrations;
+mod organizations_api;
+mod pages;
+mod venues_api;

@@ -1,0 +1,107 @@
+use diesel::RunQueryDsl;
+use diesel::sql_types::{BigInt, Integer, Text};
+use musubi::db::{self, DbConn};
+
+use crate::both_backends;
+use crate::helpers::{Backend, fresh_database};
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn table_count(conn: &mut DbConn, backend: Backend) -> i64 {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN \
+             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions')"
+        }
+        Backend::Postgres => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN \
+             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions')"
+        }
+    };
+    diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+}
+
+both_backends!(migrations_apply_revert_and_apply_again);
+
+async fn migrations_apply_revert_and_apply_again(backend: Backend) {
+    let (url, _dir, pg) = fresh_database(backend);
+    let pool = db::build_pool(&url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let applied = db::run_migrations(&mut conn).unwrap();
+    assert_eq!(applied.len(), 1, "{applied:?}");
+    assert_eq!(table_count(&mut conn, backend), 9);
+    assert!(
+        db::run_migrations(&mut conn).unwrap().is_empty(),
+        "a second run applies nothing"
+    );
+    let reverted = db::revert_all_migrations(&mut conn).unwrap();
+    assert_eq!(reverted, applied);
+    assert_eq!(
+        table_count(&mut conn, backend),
+        0,
+        "down.sql drops every table"
+    );
+    assert_eq!(db::run_migrations(&mut conn).unwrap(), applied);
+    assert_eq!(table_count(&mut conn, backend), 9);
+    drop(conn);
+    if let Some((admin, name)) = pg {
+        let mut c = <diesel::pg::PgConnection as diesel::Connection>::establish(&admin).unwrap();
+        drop(pool);
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut c)
+            .unwrap();
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Pragma {
+    #[diesel(sql_type = Text)]
+    journal_mode: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct IntPragma {
+    #[diesel(sql_type = Integer)]
+    value: i32,
+}
+
+/// Every pooled SQLite connection gets busy_timeout, WAL, synchronous=NORMAL
+/// and foreign keys.
+#[test]
+fn sqlite_connections_use_wal_foreign_keys_and_busy_timeout() {
+    let (url, _dir, _) = fresh_database(Backend::Sqlite);
+    let pool = db::build_pool(&url, 2).unwrap();
+    let (mut a, mut b) = (pool.get().unwrap(), pool.get().unwrap());
+    for conn in [&mut *a, &mut *b] {
+        let mode = diesel::sql_query("PRAGMA journal_mode")
+            .get_result::<Pragma>(conn)
+            .unwrap();
+        assert_eq!(mode.journal_mode, "wal");
+        let int = |conn: &mut DbConn, sql: &str| {
+            diesel::sql_query(sql)
+                .get_result::<IntPragma>(conn)
+                .unwrap()
+                .value
+        };
+        assert_eq!(
+            int(
+                conn,
+                "SELECT foreign_keys AS value FROM pragma_foreign_keys"
+            ),
+            1
+        );
+        assert_eq!(
+            int(conn, "SELECT timeout AS value FROM pragma_busy_timeout"),
+            10_000
+        );
+        assert_eq!(
+            int(conn, "SELECT synchronous AS value FROM pragma_synchronous"),
+            1,
+            "NORMAL"
+        );
+    }
+}
