@@ -50,3 +50,45 @@ async fn healthz_answers_503_when_postgres_refuses_connections() {
     let (status, _) = json_of(app.get("/healthz").await).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_is_described_and_unknown_api_paths_answer_json() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (status, doc) = json_of(app.get("/api/v1/openapi.json").await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/organizations",
+        "/venues/{slug}/rooms",
+        "/events",
+        "/events/{slug}",
+        "/events/{slug}/cancel",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+    let fields = doc["components"]["schemas"]["EventInput"]["properties"]
+        .as_object()
+        .unwrap();
+    for field in [
+        "slug",
+        "title_ja",
+        "starts_at",
+        "time_zone",
+        "organizer_slugs",
+        "room_ids",
+        "revision",
+    ] {
+        assert!(fields.contains_key(field), "{field}");
+    }
+    let (status, body) = json_of(app.get("/api/v1/nothing-here").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "not_found");
+    let page = app.get("/nothing-here").await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
