@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod ical;
 pub mod routes;
 pub mod service;
 pub mod startup;

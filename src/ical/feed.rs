@@ -1,0 +1,171 @@
+//! Calendars of events: feeds (`METHOD:PUBLISH`). The output depends only
+//! on the stored data, so the same data gives byte-identical calendars.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+
+use super::vtimezone;
+use super::writer::Writer;
+use crate::db::events::EventDetails;
+use crate::db::to_utc;
+use crate::domain::{EventKind, EventStatus, Language, TimeZone};
+use crate::i18n::t;
+
+pub const PRODID: &str = "-//LINK-J WEST//musubi//EN";
+
+/// What a calendar says about itself.
+pub struct CalendarInfo<'a> {
+    pub name: &'a str,
+    /// The feed's own URL (SOURCE).
+    pub source_url: &'a str,
+    pub lang: Language,
+    /// Public URL of the service, for event links.
+    pub base_url: &'a str,
+    /// Host part of UIDs, e.g. `events.example.org`.
+    pub uid_host: &'a str,
+    /// ORGANIZER's address.
+    pub organizer_email: &'a str,
+}
+
+/// The UID of an event: never changes, whatever is edited.
+pub fn uid(event_id: &str, host: &str) -> String {
+    format!("event-{event_id}@{host}")
+}
+
+pub fn utc_stamp(t: NaiveDateTime) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+fn local_stamp(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y%m%dT%H%M%S").to_string()
+}
+
+/// A full calendar of `events` with the VTIMEZONEs they need.
+pub fn calendar(info: &CalendarInfo<'_>, events: &[EventDetails]) -> String {
+    let mut w = Writer::new();
+    w.begin("VCALENDAR");
+    w.raw("VERSION", &[], "2.0");
+    w.raw("PRODID", &[], PRODID);
+    w.raw("CALSCALE", &[], "GREGORIAN");
+    w.raw("METHOD", &[], "PUBLISH");
+    w.text("NAME", &[], info.name);
+    w.text("X-WR-CALNAME", &[], info.name);
+    w.raw("X-WR-TIMEZONE", &[], TimeZone::TOKYO.name());
+    w.raw("REFRESH-INTERVAL", &[("VALUE", "DURATION")], "PT1H");
+    w.raw("X-PUBLISHED-TTL", &[], "PT1H");
+    w.raw("SOURCE", &[("VALUE", "URI")], info.source_url);
+    write_timezones(&mut w, events);
+    for d in events {
+        write_event(&mut w, info, d);
+    }
+    w.end("VCALENDAR");
+    w.finish()
+}
+
+/// One VTIMEZONE per zone used (Asia/Tokyo always, for X-WR-TIMEZONE),
+/// in name order, covering the years of that zone's events.
+pub fn write_timezones(w: &mut Writer, events: &[EventDetails]) {
+    let mut zones: std::collections::BTreeMap<&'static str, Vec<DateTime<Utc>>> =
+        Default::default();
+    zones.entry(TimeZone::TOKYO.name()).or_default();
+    for d in events {
+        let zone = TimeZone::from_stored(&d.event.time_zone);
+        zones
+            .entry(zone.name())
+            .or_default()
+            .extend([to_utc(d.event.starts_at), to_utc(d.event.ends_at)]);
+    }
+    for (name, instants) in zones {
+        let tz = TimeZone::from_stored(name).tz();
+        let (from, to) = vtimezone::year_span(tz, instants).unwrap_or((2026, 2026));
+        vtimezone::write(w, tz, from, to);
+    }
+}
+
+/// The VEVENT of one event, in `info.lang`.
+pub fn write_event(w: &mut Writer, info: &CalendarInfo<'_>, d: &EventDetails) {
+    let e = &d.event;
+    let lang = info.lang;
+    let tz = TimeZone::from_stored(&e.time_zone).tz();
+    let url = format!("{}/events/{}", info.base_url, e.slug);
+    w.begin("VEVENT");
+    w.raw("UID", &[], &uid(&e.id, info.uid_host));
+    w.raw("SEQUENCE", &[], &e.revision.to_string());
+    w.raw("DTSTAMP", &[], &utc_stamp(e.updated_at));
+    w.raw("CREATED", &[], &utc_stamp(e.created_at));
+    w.raw("LAST-MODIFIED", &[], &utc_stamp(e.updated_at));
+    w.raw(
+        "DTSTART",
+        &[("TZID", tz.name())],
+        &local_stamp(to_utc(e.starts_at), tz),
+    );
+    w.raw(
+        "DTEND",
+        &[("TZID", tz.name())],
+        &local_stamp(to_utc(e.ends_at), tz),
+    );
+    w.text(
+        "SUMMARY",
+        &[("LANGUAGE", lang.as_str())],
+        lang.pick(&e.title_ja, &e.title_en),
+    );
+    let other = lang.other();
+    let mut description = lang
+        .pick(&e.description_ja, &e.description_en)
+        .trim()
+        .to_owned();
+    if !description.is_empty() {
+        description.push_str("\n\n");
+    }
+    description.push_str(other.pick(&e.title_ja, &e.title_en));
+    description.push_str("\n\n");
+    description.push_str(&url);
+    w.text("DESCRIPTION", &[("LANGUAGE", lang.as_str())], &description);
+    let places: Vec<String> = d
+        .rooms
+        .iter()
+        .map(|(room, venue)| {
+            format!(
+                "{} {}, {}",
+                lang.pick(&venue.name_ja, &venue.name_en),
+                lang.pick(&room.name_ja, &room.name_en),
+                lang.pick(&venue.address_ja, &venue.address_en)
+            )
+        })
+        .collect();
+    if !places.is_empty() {
+        w.text(
+            "LOCATION",
+            &[("LANGUAGE", lang.as_str())],
+            &places.join(" / "),
+        );
+    }
+    w.raw("URL", &[("VALUE", "URI")], &url);
+    let organizers: Vec<&str> = d
+        .organizers
+        .iter()
+        .map(|o| lang.pick(&o.name_ja, &o.name_en))
+        .collect();
+    if !organizers.is_empty() {
+        w.raw(
+            "ORGANIZER",
+            &[("CN", &organizers.join(" × "))],
+            &format!("mailto:{}", info.organizer_email),
+        );
+    }
+    if let Ok(kind) = EventKind::parse(&e.kind) {
+        w.text(
+            "CATEGORIES",
+            &[("LANGUAGE", lang.as_str())],
+            t(lang, kind.label_key()),
+        );
+    }
+    let cancelled = e.status == EventStatus::Cancelled.as_str();
+    w.raw(
+        "STATUS",
+        &[],
+        if cancelled { "CANCELLED" } else { "CONFIRMED" },
+    );
+    w.raw("TRANSP", &[], "OPAQUE");
+    w.end("VEVENT");
+}
