@@ -87,9 +87,19 @@ pub struct Settings {
     pub log: String,
     pub workers: usize,
     pub pool_size: u32,
+    /// The sender of mail and the ORGANIZER of calendar entries.
+    pub mail_from: String,
 }
 
 impl Settings {
+    /// The host of `base_url`, for UIDs and default addresses.
+    pub fn host(&self) -> String {
+        url::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into())
+    }
+
     /// Whether cookies may carry the Secure flag (the service is served over https).
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
@@ -123,6 +133,7 @@ struct RawSettings {
     log: String,
     workers: String,
     pool_size: String,
+    mail_from: String,
 }
 
 impl Settings {
@@ -209,6 +220,19 @@ impl Settings {
                     format!("'{}' is not a number from 1 to 256", raw.pool_size),
                 )
             })?;
+        let host = url::Url::parse(&base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mail_from = match raw.mail_from.trim() {
+            "" => format!("musubi@{host}"),
+            given => crate::domain::EmailAddress::parse(given)
+                .map_err(|_| {
+                    SettingsError::new("mail_from", format!("'{given}' is not an email address"))
+                })?
+                .as_str()
+                .to_owned(),
+        };
         Ok(Self {
             database_url,
             bind,
@@ -216,6 +240,7 @@ impl Settings {
             log: raw.log,
             workers,
             pool_size,
+            mail_from,
         })
     }
 

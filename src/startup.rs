@@ -44,6 +44,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             settings,
+            feeds: Default::default(),
         });
         let mut server = HttpServer::new(move || {
             App::new()

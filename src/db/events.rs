@@ -90,6 +90,11 @@ pub struct EventFilter<'a> {
     /// Only these statuses; empty means all.
     pub statuses: &'a [&'a str],
     pub venue_id: Option<&'a str>,
+    /// Only events this organization organizes.
+    pub organization_id: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    /// Leaves out cancelled events that ended before this instant.
+    pub cancelled_ended_after: Option<NaiveDateTime>,
     pub limit: Option<i64>,
 }
 
@@ -113,6 +118,22 @@ pub fn list(conn: &mut DbConn, filter: EventFilter<'_>) -> QueryResult<Vec<Event
             .filter(rooms::venue_id.eq(venue_id))
             .select(room_bookings::event_id);
         query = query.filter(events::id.eq_any(at_venue));
+    }
+    if let Some(organization_id) = filter.organization_id {
+        let organized = event_organizers::table
+            .filter(event_organizers::organization_id.eq(organization_id))
+            .select(event_organizers::event_id);
+        query = query.filter(events::id.eq_any(organized));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(events::kind.eq(kind));
+    }
+    if let Some(cutoff) = filter.cancelled_ended_after {
+        query = query.filter(
+            events::status
+                .ne("cancelled")
+                .or(events::ends_at.gt(cutoff)),
+        );
     }
     if let Some(limit) = filter.limit {
         query = query.limit(limit);

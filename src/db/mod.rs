@@ -2,6 +2,7 @@
 //! once against `DbConn` (diesel's `MultiConnection`); what differs between
 //! SQLite and PostgreSQL is a `match` on the connection here in db/.
 
+pub mod data_version;
 pub mod events;
 pub mod organizations;
 pub mod schema;
@@ -152,6 +153,7 @@ where
     match f(conn) {
         Ok(value) => {
             <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            data_version::committed();
             Ok(value)
         }
         Err(error) => {

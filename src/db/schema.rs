@@ -121,6 +121,7 @@ diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    data_version,
     event_organizers,
     events,
     organizations,
@@ -130,3 +131,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     venues,
 );
+
+diesel::table! {
+    data_version (id) {
+        id -> Integer,
+        version -> BigInt,
+        changed_at -> Timestamp,
+    }
+}

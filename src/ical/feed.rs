@@ -62,12 +62,12 @@ pub fn calendar(info: &CalendarInfo<'_>, events: &[EventDetails]) -> String {
     w.finish()
 }
 
-/// One VTIMEZONE per zone used (Asia/Tokyo always, for X-WR-TIMEZONE),
-/// in name order, covering the years of that zone's events.
+/// One VTIMEZONE per zone the events use, in name order, covering the years
+/// of that zone's events. Only used zones: some parsers (Python's
+/// icalendar) stumble on a VTIMEZONE that no property refers to.
 pub fn write_timezones(w: &mut Writer, events: &[EventDetails]) {
     let mut zones: std::collections::BTreeMap<&'static str, Vec<DateTime<Utc>>> =
         Default::default();
-    zones.entry(TimeZone::TOKYO.name()).or_default();
     for d in events {
         let zone = TimeZone::from_stored(&d.event.time_zone);
         zones

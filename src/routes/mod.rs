@@ -2,6 +2,7 @@
 //! extract, call a service function, render.
 
 pub mod admin;
+pub mod feeds;
 pub mod health;
 pub mod public;
 pub mod views;
@@ -24,6 +25,7 @@ use crate::error::AppError;
 pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
+    pub feeds: std::sync::Arc<feeds::FeedCache>,
 }
 
 pub const LANG_COOKIE: &str = "musubi_lang";
@@ -33,6 +35,7 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::config)
+        .configure(feeds::config)
         .configure(public::config)
         .configure(admin::config);
 }

@@ -370,6 +370,7 @@ fn slug_conflict() -> AppError {
 #[tracing::instrument(skip(conn, input), fields(slug = %input.slug))]
 pub fn create(conn: &mut DbConn, input: &EventInput) -> Result<EventDetails, AppError> {
     write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
         if edb::slug_taken(conn, input.slug.as_str(), None)? {
             return Err(slug_conflict());
         }
@@ -421,6 +422,7 @@ fn is_significant(current: &EventDetails, input: &EventInput) -> bool {
 #[tracing::instrument(skip(conn, input))]
 pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<EventDetails, AppError> {
     write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
         let current = load(conn, slug)?;
         ensure_not_cancelled(&current)?;
         let e = &current.event;
@@ -499,6 +501,7 @@ pub fn set_status(
 #[tracing::instrument(skip(conn))]
 pub fn cancel(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
     write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
         let current = load(conn, slug)?;
         let e = &current.event;
         if e.status == EventStatus::Cancelled.as_str() {

@@ -122,6 +122,7 @@ fn slug_conflict() -> AppError {
 #[tracing::instrument(skip(conn, input), fields(slug = %input.slug))]
 pub fn create(conn: &mut DbConn, input: &OrganizationInput) -> Result<Organization, AppError> {
     write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
         if orgs::slug_taken(conn, input.slug.as_str(), None)? {
             return Err(slug_conflict());
         }
@@ -153,6 +154,7 @@ pub fn update(
     input: &OrganizationInput,
 ) -> Result<Organization, AppError> {
     write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
         let current = orgs::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
         if orgs::slug_taken(conn, input.slug.as_str(), Some(&current.id))? {
             return Err(slug_conflict());

@@ -201,6 +201,7 @@ fn insert_room(conn: &mut DbConn, venue_id: &str, room: &RoomInput) -> Result<St
 #[tracing::instrument(skip(conn, input), fields(slug = %input.slug))]
 pub fn create(conn: &mut DbConn, input: &VenueInput) -> Result<VenueWithRooms, AppError> {
     write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
         if vdb::slug_taken(conn, input.slug.as_str(), None)? {
             return Err(slug_conflict());
         }
@@ -235,6 +236,7 @@ pub fn update(
     input: &VenueInput,
 ) -> Result<VenueWithRooms, AppError> {
     write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
         let current = vdb::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
         if vdb::slug_taken(conn, input.slug.as_str(), Some(&current.id))? {
             return Err(slug_conflict());
@@ -260,6 +262,7 @@ pub fn update(
 #[tracing::instrument(skip(conn, room))]
 pub fn add_room(conn: &mut DbConn, venue_slug: &str, room: &RoomInput) -> Result<Room, AppError> {
     write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
         let venue = vdb::find_by_slug(conn, venue_slug)?.ok_or(AppError::NotFound)?;
         let id = insert_room(conn, &venue.id, room)?;
         vdb::find_room(conn, &id)?.ok_or(AppError::NotFound)
@@ -269,6 +272,7 @@ pub fn add_room(conn: &mut DbConn, venue_slug: &str, room: &RoomInput) -> Result
 #[tracing::instrument(skip(conn, room))]
 pub fn update_room(conn: &mut DbConn, room_id: &str, room: &RoomInput) -> Result<Room, AppError> {
     write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
         vdb::find_room(conn, room_id)?.ok_or(AppError::NotFound)?;
         vdb::update_room(
             conn,

@@ -7,6 +7,7 @@ mod admin;
 mod booking;
 mod cli;
 mod events_api;
+mod feeds;
 mod health;
 mod migrations;
 mod organizations_api;

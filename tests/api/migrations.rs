@@ -15,11 +15,11 @@ fn table_count(conn: &mut DbConn, backend: Backend) -> i64 {
     let sql = match backend {
         Backend::Sqlite => {
             "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN \
-             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions')"
+             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version')"
         }
         Backend::Postgres => {
             "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN \
-             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions')"
+             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version')"
         }
     };
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
@@ -32,21 +32,25 @@ async fn migrations_apply_revert_and_apply_again(backend: Backend) {
     let pool = db::build_pool(&url, 1).unwrap();
     let mut conn = pool.get().unwrap();
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 1, "{applied:?}");
-    assert_eq!(table_count(&mut conn, backend), 9);
+    assert_eq!(applied.len(), 2, "{applied:?}");
+    assert_eq!(table_count(&mut conn, backend), 10);
     assert!(
         db::run_migrations(&mut conn).unwrap().is_empty(),
         "a second run applies nothing"
     );
     let reverted = db::revert_all_migrations(&mut conn).unwrap();
-    assert_eq!(reverted, applied);
+    assert_eq!(
+        reverted,
+        applied.iter().rev().cloned().collect::<Vec<_>>(),
+        "reverted newest first"
+    );
     assert_eq!(
         table_count(&mut conn, backend),
         0,
         "down.sql drops every table"
     );
     assert_eq!(db::run_migrations(&mut conn).unwrap(), applied);
-    assert_eq!(table_count(&mut conn, backend), 9);
+    assert_eq!(table_count(&mut conn, backend), 10);
     drop(conn);
     if let Some((admin, name)) = pg {
         let mut c = <diesel::pg::PgConnection as diesel::Connection>::establish(&admin).unwrap();

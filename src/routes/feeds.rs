@@ -1,0 +1,353 @@
+//! iCalendar feeds. A rendered feed is cached per data version (and day,
+//! since cancelled events leave feeds 30 days after their end); a request
+//! costs a version check, which itself is answered from memory for up to a
+//! second unless this process has committed a write since.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+use actix_web::http::header::{self, HttpDate};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{Duration, NaiveDateTime, Utc};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use crate::db::events::{EventDetails, EventFilter};
+use crate::db::{self, data_version};
+use crate::domain::{EventKind, Language, TimeZone, Validator, parse_instant};
+use crate::error::AppError;
+use crate::i18n::t;
+use crate::ical::feed::{CalendarInfo, calendar};
+use crate::service::{self, events::PUBLIC_STATUSES};
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.route("/calendar.ics", web::get().to(all_events))
+        .route("/events/{slug}.ics", web::get().to(one_event))
+        .route(
+            "/organizations/{slug}/calendar.ics",
+            web::get().to(organization_events),
+        )
+        .route("/venues/{slug}/calendar.ics", web::get().to(venue_events));
+}
+
+/// Cancelled events stay in feeds this long after their end, so that
+/// subscribed calendars see the cancellation and remove them.
+pub const CANCELLED_GRACE_DAYS: i64 = 30;
+/// How long another instance's change may take to show (one process sees
+/// its own changes at once).
+const VERSION_TTL: StdDuration = StdDuration::from_secs(1);
+const MAX_ENTRIES: usize = 512;
+
+pub struct Rendered {
+    body: web::Bytes,
+    etag: String,
+    last_modified: HttpDate,
+}
+
+#[derive(Clone, Copy)]
+struct Version {
+    number: i64,
+    changed_at: NaiveDateTime,
+    checked_at: Instant,
+    local_commits: u64,
+}
+
+#[derive(Default)]
+pub struct FeedCache {
+    version: Mutex<Option<Version>>,
+    entries: Mutex<HashMap<String, Arc<Rendered>>>,
+}
+
+impl FeedCache {
+    async fn version(&self, state: &AppState) -> Result<(i64, NaiveDateTime), AppError> {
+        let commits = data_version::local_commits();
+        if let Ok(guard) = self.version.lock() {
+            if let Some(v) = *guard {
+                if v.local_commits == commits && v.checked_at.elapsed() < VERSION_TTL {
+                    return Ok((v.number, v.changed_at));
+                }
+            }
+        }
+        let (number, changed_at) =
+            service::run(&state.pool, |conn| Ok(data_version::current(conn)?)).await?;
+        if let Ok(mut guard) = self.version.lock() {
+            *guard = Some(Version {
+                number,
+                changed_at,
+                checked_at: Instant::now(),
+                local_commits: commits,
+            });
+        }
+        Ok((number, changed_at))
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Rendered>> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: String, rendered: Arc<Rendered>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, rendered);
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct FeedQuery {
+    lang: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    kind: Option<String>,
+}
+
+/// Which events a feed holds, and what it is called.
+enum Scope {
+    All {
+        from: Option<NaiveDateTime>,
+        to: Option<NaiveDateTime>,
+        kind: Option<EventKind>,
+    },
+    Event(String),
+    Organization(String),
+    Venue(String),
+}
+
+fn bound(v: &mut Validator, field: &str, value: &Option<String>) -> Option<NaiveDateTime> {
+    let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    let parsed = match chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        Ok(date) => TimeZone::TOKYO.localize(date.and_time(chrono::NaiveTime::MIN)),
+        Err(_) => parse_instant(value, None),
+    };
+    v.check(field, parsed).map(db::from_utc)
+}
+
+fn language(query: &FeedQuery) -> Result<Language, AppError> {
+    query.lang.as_deref().map_or(Ok(Language::Ja), |l| {
+        Language::parse(l).map_err(|p| AppError::field("lang", p))
+    })
+}
+
+async fn all_events(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut v = Validator::new();
+    let from = bound(&mut v, "from", &query.from);
+    let to = bound(&mut v, "to", &query.to);
+    let kind = v.check(
+        "kind",
+        query.kind.as_deref().map(EventKind::parse).transpose(),
+    );
+    v.finish().map_err(AppError::Validation)?;
+    let scope = Scope::All {
+        from,
+        to,
+        kind: kind.flatten(),
+    };
+    serve(&state, &req, language(&query)?, scope).await
+}
+
+async fn one_event(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    serve(
+        &state,
+        &req,
+        language(&query)?,
+        Scope::Event(slug.into_inner()),
+    )
+    .await
+}
+
+async fn organization_events(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    serve(
+        &state,
+        &req,
+        language(&query)?,
+        Scope::Organization(slug.into_inner()),
+    )
+    .await
+}
+
+async fn venue_events(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    serve(
+        &state,
+        &req,
+        language(&query)?,
+        Scope::Venue(slug.into_inner()),
+    )
+    .await
+}
+
+async fn serve(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Language,
+    scope: Scope,
+) -> Result<HttpResponse, AppError> {
+    let (version, changed_at) = state.feeds.version(state).await?;
+    let today = Utc::now().date_naive();
+    let key = format!(
+        "{version}|{today}|{}|{}|{}",
+        lang.as_str(),
+        req.path(),
+        req.query_string()
+    );
+    let rendered = match state.feeds.get(&key) {
+        Some(r) => r,
+        None => {
+            let r = Arc::new(render(state, req, lang, scope, changed_at, today).await?);
+            state.feeds.put(key, r.clone());
+            r
+        }
+    };
+    Ok(respond(req, &rendered))
+}
+
+async fn render(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Language,
+    scope: Scope,
+    changed_at: NaiveDateTime,
+    today: chrono::NaiveDate,
+) -> Result<Rendered, AppError> {
+    let cutoff = today.and_time(chrono::NaiveTime::MIN) - Duration::days(CANCELLED_GRACE_DAYS);
+    let site = t(lang, "site.name").to_owned();
+    let (name, events): (String, Vec<EventDetails>) = service::run(&state.pool, move |conn| {
+        let base = EventFilter {
+            statuses: PUBLIC_STATUSES,
+            cancelled_ended_after: Some(cutoff),
+            ..Default::default()
+        };
+        Ok(match scope {
+            Scope::All { from, to, kind } => {
+                let filter = EventFilter {
+                    ends_after: from,
+                    starts_before: to,
+                    kind: kind.map(EventKind::as_str),
+                    ..base
+                };
+                (site, service::events::list(conn, filter)?)
+            }
+            Scope::Event(slug) => {
+                let d = service::events::load_public(conn, &slug)?;
+                (
+                    lang.pick(&d.event.title_ja, &d.event.title_en).to_owned(),
+                    vec![d],
+                )
+            }
+            Scope::Organization(slug) => {
+                let o = service::organizations::get(conn, &slug)?;
+                let filter = EventFilter {
+                    organization_id: Some(&o.id),
+                    ..base
+                };
+                (
+                    format!("{} – {site}", lang.pick(&o.name_ja, &o.name_en)),
+                    service::events::list(conn, filter)?,
+                )
+            }
+            Scope::Venue(slug) => {
+                let v = service::venues::get(conn, &slug)?;
+                let filter = EventFilter {
+                    venue_id: Some(&v.venue.id),
+                    ..base
+                };
+                (
+                    format!("{} – {site}", lang.pick(&v.venue.name_ja, &v.venue.name_en)),
+                    service::events::list(conn, filter)?,
+                )
+            }
+        })
+    })
+    .await?;
+    let settings = &state.settings;
+    let source_url = format!(
+        "{}{}",
+        settings.base_url,
+        req.uri().path_and_query().map_or("", |p| p.as_str())
+    );
+    let host = settings.host();
+    let info = CalendarInfo {
+        name: &name,
+        source_url: &source_url,
+        lang,
+        base_url: &settings.base_url,
+        uid_host: &host,
+        organizer_email: &settings.mail_from,
+    };
+    let body = calendar(&info, &events);
+    let digest = Sha256::digest(body.as_bytes());
+    let etag = format!(
+        "\"{}\"",
+        digest
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let last_modified = HttpDate::from(std::time::SystemTime::from(db::to_utc(changed_at)));
+    Ok(Rendered {
+        body: web::Bytes::from(body),
+        etag,
+        last_modified,
+    })
+}
+
+/// 200 with the feed, or 304 when the client's copy is current
+/// (If-None-Match wins over If-Modified-Since, RFC 9110 §13.2.2).
+fn respond(req: &HttpRequest, r: &Rendered) -> HttpResponse {
+    let headers = req.headers();
+    let not_modified = match headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|h| h.to_str().ok())
+    {
+        Some(tags) => tags
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag == r.etag || tag.strip_prefix("W/") == Some(&r.etag)),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|s| s.parse::<HttpDate>().ok())
+            .is_some_and(|since| {
+                std::time::SystemTime::from(since) >= std::time::SystemTime::from(r.last_modified)
+            }),
+    };
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, r.etag.clone()))
+        .insert_header((header::LAST_MODIFIED, r.last_modified.to_string()))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+    if not_modified {
+        response.finish()
+    } else {
+        response
+            .content_type("text/calendar; charset=utf-8")
+            .body(r.body.clone())
+    }
+}

@@ -1,0 +1,43 @@
+"""Reads an .ics file with the `icalendar` package and prints what it
+understood, as JSON, for musubi's tests to compare with what was stored."""
+import json
+import sys
+
+from icalendar import Calendar
+
+
+def main(path: str) -> None:
+    with open(path, "rb") as f:
+        cal = Calendar.from_ical(f.read())
+    errors = []
+    for component in cal.walk():
+        for error in getattr(component, "errors", []):
+            errors.append(f"{component.name}: {error}")
+    events = []
+    for event in cal.walk("VEVENT"):
+        start = event.decoded("DTSTART")
+        end = event.decoded("DTEND")
+        events.append({
+            "uid": str(event["UID"]),
+            "sequence": int(event.get("SEQUENCE", 0)),
+            "status": str(event.get("STATUS", "")),
+            "summary": str(event.get("SUMMARY", "")),
+            "description": str(event.get("DESCRIPTION", "")),
+            "location": str(event.get("LOCATION", "")),
+            "organizer_cn": str(event["ORGANIZER"].params.get("CN", "")) if "ORGANIZER" in event else "",
+            "tzid": event["DTSTART"].params.get("TZID", ""),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "start_utc_offset": start.utcoffset().total_seconds() if start.utcoffset() is not None else None,
+        })
+    print(json.dumps({
+        "errors": errors,
+        "missing_tzids": sorted(cal.get_missing_tzids()),
+        "name": str(cal.get("X-WR-CALNAME", "")),
+        "method": str(cal.get("METHOD", "")),
+        "events": events,
+    }, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
