@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::{Caller, run, stamp};
 use crate::db::events::{EventDetails, EventFilter};
 use crate::db::from_utc;
-use crate::domain::{Invalid, TimeZone, Validator, parse_instant};
+use crate::domain::{Invalid, TimeZone, Validator};
 use crate::error::{ApiError, AppError};
 use crate::routes::AppState;
 use crate::service::events::{self as svc, EventFields, PUBLIC_STATUSES, TimeInput, rfc3339_in};
@@ -69,11 +69,8 @@ struct ListQuery {
 /// `from`/`to`: RFC 3339 instants, or dates (YYYY-MM-DD) meaning midnight in Asia/Tokyo.
 fn bound(v: &mut Validator, field: &str, value: &Option<String>) -> Option<chrono::NaiveDateTime> {
     let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    let parsed = match chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        Ok(date) => TimeZone::TOKYO.localize(date.and_time(chrono::NaiveTime::MIN)),
-        Err(_) => parse_instant(value, None),
-    };
-    v.check(field, parsed).map(from_utc)
+    v.check(field, crate::domain::parse_bound(value))
+        .map(from_utc)
 }
 
 #[tracing::instrument(skip(state, caller))]

@@ -18,7 +18,7 @@ pub use kinds::{EventKind, EventStatus, OrganizationKind};
 pub use language::Language;
 pub use slug::Slug;
 pub use text::{Capacity, Description, Name, RoomName};
-pub use time::{Schedule, TimeZone, parse_instant};
+pub use time::{Schedule, TimeZone, parse_bound, parse_instant};
 pub use token::{Token, TokenHash};
 pub use website::Website;
 

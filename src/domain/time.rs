@@ -134,6 +134,16 @@ impl Schedule {
     }
 }
 
+/// A bound of a listing: an RFC 3339 instant, or a date (YYYY-MM-DD)
+/// meaning midnight in Asia/Tokyo.
+pub fn parse_bound(input: &str) -> Result<DateTime<Utc>, Invalid> {
+    let s = input.trim();
+    match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(date) => TimeZone::TOKYO.localize(date.and_time(chrono::NaiveTime::MIN)),
+        Err(_) => parse_instant(s, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

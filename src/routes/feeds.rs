@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use crate::db::events::{EventDetails, EventFilter};
 use crate::db::{self, data_version};
-use crate::domain::{EventKind, Language, TimeZone, Validator, parse_instant};
+use crate::domain::{EventKind, Language, Validator};
 use crate::error::AppError;
 use crate::i18n::t;
 use crate::ical::feed::{CalendarInfo, calendar};
@@ -119,11 +119,8 @@ enum Scope {
 
 fn bound(v: &mut Validator, field: &str, value: &Option<String>) -> Option<NaiveDateTime> {
     let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    let parsed = match chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        Ok(date) => TimeZone::TOKYO.localize(date.and_time(chrono::NaiveTime::MIN)),
-        Err(_) => parse_instant(value, None),
-    };
-    v.check(field, parsed).map(db::from_utc)
+    v.check(field, crate::domain::parse_bound(value))
+        .map(db::from_utc)
 }
 
 fn language(query: &FeedQuery) -> Result<Language, AppError> {
