@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::config::Settings;
+use crate::config::{Settings, one_line};
 use crate::db;
 use crate::service::accounts;
 use crate::startup::{Application, prepare_database};
@@ -80,10 +80,6 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn run(command: Command, settings: Settings) -> anyhow::Result<()> {

@@ -94,10 +94,7 @@ pub struct Settings {
 impl Settings {
     /// The host of `base_url`, for UIDs and default addresses.
     pub fn host(&self) -> String {
-        url::Url::parse(&self.base_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "localhost".into())
+        host_of(&self.base_url)
     }
 
     /// Whether cookies may carry the Secure flag (the service is served over https).
@@ -220,12 +217,8 @@ impl Settings {
                     format!("'{}' is not a number from 1 to 256", raw.pool_size),
                 )
             })?;
-        let host = url::Url::parse(&base_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_default();
         let mail_from = match raw.mail_from.trim() {
-            "" => format!("musubi@{host}"),
+            "" => format!("musubi@{}", host_of(&base_url)),
             given => crate::domain::EmailAddress::parse(given)
                 .map_err(|_| {
                     SettingsError::new("mail_from", format!("'{given}' is not an email address"))
@@ -258,7 +251,16 @@ impl Settings {
     }
 }
 
-fn one_line(text: &str) -> String {
+/// The host of a base URL (validated to have one when settings load).
+fn host_of(base_url: &str) -> String {
+    url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Collapses a message onto one line (for start-up errors).
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

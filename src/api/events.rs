@@ -4,8 +4,7 @@ use serde_json::{Value, json};
 
 use super::{Caller, run, stamp};
 use crate::db::events::{EventDetails, EventFilter};
-use crate::db::from_utc;
-use crate::domain::{Invalid, TimeZone, Validator};
+use crate::domain::{TimeZone, Validator};
 use crate::error::{ApiError, AppError};
 use crate::routes::AppState;
 use crate::service::events::{self as svc, EventFields, PUBLIC_STATUSES, TimeInput, rfc3339_in};
@@ -67,12 +66,6 @@ struct ListQuery {
 }
 
 /// `from`/`to`: RFC 3339 instants, or dates (YYYY-MM-DD) meaning midnight in Asia/Tokyo.
-fn bound(v: &mut Validator, field: &str, value: &Option<String>) -> Option<chrono::NaiveDateTime> {
-    let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    v.check(field, crate::domain::parse_bound(value))
-        .map(from_utc)
-}
-
 #[tracing::instrument(skip(state, caller))]
 async fn list(
     state: web::Data<AppState>,
@@ -80,13 +73,8 @@ async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mut v = Validator::new();
-    let from = bound(&mut v, "from", &query.from);
-    let to = bound(&mut v, "to", &query.to);
-    if let (Some(f), Some(t)) = (from, to) {
-        if t <= f {
-            v.add("to", Invalid::new("invalid.ends_before_start"));
-        }
-    }
+    let (from, to) =
+        crate::service::events::period(&mut v, query.from.as_deref(), query.to.as_deref());
     v.finish().map_err(AppError::Validation)?;
     let statuses: &'static [&'static str] = if caller.is_organizer() {
         &[]

@@ -22,14 +22,29 @@ use crate::i18n::t;
 use crate::ical::feed::{CalendarInfo, calendar};
 use crate::service::{self, events::PUBLIC_STATUSES};
 
+/// The feeds named by a slug, and which events each holds.
+type SlugFeed = (&'static str, fn(String) -> Scope);
+const SLUG_FEEDS: [SlugFeed; 3] = [
+    ("/events/{slug}.ics", Scope::Event),
+    ("/organizations/{slug}/calendar.ics", Scope::Organization),
+    ("/venues/{slug}/calendar.ics", Scope::Venue),
+];
+
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/calendar.ics", web::get().to(all_events))
-        .route("/events/{slug}.ics", web::get().to(one_event))
-        .route(
-            "/organizations/{slug}/calendar.ics",
-            web::get().to(organization_events),
-        )
-        .route("/venues/{slug}/calendar.ics", web::get().to(venue_events));
+    cfg.route("/calendar.ics", web::get().to(all_events));
+    for (path, scope) in SLUG_FEEDS {
+        cfg.route(
+            path,
+            web::get().to(
+                move |state: web::Data<AppState>,
+                      req: HttpRequest,
+                      slug: web::Path<String>,
+                      query: web::Query<FeedQuery>| async move {
+                    serve(&state, &req, language(&query)?, scope(slug.into_inner())).await
+                },
+            ),
+        );
+    }
 }
 
 /// Cancelled events stay in feeds this long after their end, so that
@@ -117,12 +132,6 @@ enum Scope {
     Venue(String),
 }
 
-fn bound(v: &mut Validator, field: &str, value: &Option<String>) -> Option<NaiveDateTime> {
-    let value = value.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    v.check(field, crate::domain::parse_bound(value))
-        .map(db::from_utc)
-}
-
 fn language(query: &FeedQuery) -> Result<Language, AppError> {
     query.lang.as_deref().map_or(Ok(Language::Ja), |l| {
         Language::parse(l).map_err(|p| AppError::field("lang", p))
@@ -135,8 +144,8 @@ async fn all_events(
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
     let mut v = Validator::new();
-    let from = bound(&mut v, "from", &query.from);
-    let to = bound(&mut v, "to", &query.to);
+    let (from, to) =
+        crate::service::events::period(&mut v, query.from.as_deref(), query.to.as_deref());
     let kind = v.check(
         "kind",
         query.kind.as_deref().map(EventKind::parse).transpose(),
@@ -148,51 +157,6 @@ async fn all_events(
         kind: kind.flatten(),
     };
     serve(&state, &req, language(&query)?, scope).await
-}
-
-async fn one_event(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
-    query: web::Query<FeedQuery>,
-) -> Result<HttpResponse, AppError> {
-    serve(
-        &state,
-        &req,
-        language(&query)?,
-        Scope::Event(slug.into_inner()),
-    )
-    .await
-}
-
-async fn organization_events(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
-    query: web::Query<FeedQuery>,
-) -> Result<HttpResponse, AppError> {
-    serve(
-        &state,
-        &req,
-        language(&query)?,
-        Scope::Organization(slug.into_inner()),
-    )
-    .await
-}
-
-async fn venue_events(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
-    query: web::Query<FeedQuery>,
-) -> Result<HttpResponse, AppError> {
-    serve(
-        &state,
-        &req,
-        language(&query)?,
-        Scope::Venue(slug.into_inner()),
-    )
-    .await
 }
 
 async fn serve(

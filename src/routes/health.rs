@@ -20,17 +20,21 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         Ok(())
     })
     .await;
-    match result {
-        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ok", "database": backend })),
+    let reachable = match result {
+        Ok(Ok(())) => true,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check: database unreachable");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({ "status": "unavailable", "database": backend }))
+            false
         }
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({ "status": "unavailable", "database": backend }))
+            false
         }
-    }
+    };
+    let (mut response, status) = if reachable {
+        (HttpResponse::Ok(), "ok")
+    } else {
+        (HttpResponse::ServiceUnavailable(), "unavailable")
+    };
+    response.json(json!({ "status": status, "database": backend }))
 }

@@ -551,6 +551,27 @@ pub fn load_public(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppErr
     Ok(details)
 }
 
+/// The `from`/`to` of a listing (RFC 3339 instants or Tokyo dates); an
+/// empty bound is no bound, and `to` must come after `from`.
+pub fn period(
+    v: &mut Validator,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
+    let mut bound = |field: &str, value: Option<&str>| {
+        let value = value.map(str::trim).filter(|s| !s.is_empty())?;
+        v.check(field, crate::domain::parse_bound(value))
+            .map(db::from_utc)
+    };
+    let (from, to) = (bound("from", from), bound("to", to));
+    if let (Some(f), Some(t)) = (from, to) {
+        if t <= f {
+            v.add("to", Invalid::new("invalid.ends_before_start"));
+        }
+    }
+    (from, to)
+}
+
 pub const PUBLIC_STATUSES: &[&str] = &["published", "cancelled"];
 
 pub fn list(conn: &mut DbConn, filter: EventFilter<'_>) -> Result<Vec<EventDetails>, AppError> {

@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, error_fields, event_body, spawn_app};
+use crate::helpers::{Backend, error_fields, event_body, spawn_app, spawn_with_seminar};
 
 both_backends!(
     a_joint_event_is_created_read_and_listed,
@@ -14,16 +14,7 @@ both_backends!(
 );
 
 async fn a_joint_event_is_created_read_and_listed(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (hall, _) = app.seed_basics().await;
-    let created = app
-        .create_event(&event_body(
-            "regen-seminar",
-            "2031-12-02T14:00:00+09:00",
-            "2031-12-02T17:00:00+09:00",
-            &[&hall],
-        ))
-        .await;
+    let (app, hall, created) = spawn_with_seminar(backend).await;
     assert_eq!(created["starts_at"], "2031-12-02T14:00:00+09:00");
     assert_eq!(created["ends_at"], "2031-12-02T17:00:00+09:00");
     assert_eq!(created["time_zone"], "Asia/Tokyo");

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, event_body, spawn_app};
+use crate::helpers::{Backend, TestApp, event_body, spawn_with_seminar};
 
 fn checker(file: &str) -> String {
     format!("{}/tools/ical-check/{file}", env!("CARGO_MANIFEST_DIR"))
@@ -74,16 +74,7 @@ both_backends!(
 );
 
 async fn feeds_read_back_equal_in_independent_parsers(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (hall, _) = app.seed_basics().await;
-    let tokyo = app
-        .create_event(&event_body(
-            "regen-seminar",
-            "2031-12-02T14:00:00+09:00",
-            "2031-12-02T17:00:00+09:00",
-            &[&hall],
-        ))
-        .await;
+    let (app, _, tokyo) = spawn_with_seminar(backend).await;
     let mut body = event_body(
         "berlin-briefing",
         "2031-03-28T09:00:00+01:00",
@@ -205,16 +196,7 @@ async fn feeds_read_back_equal_in_independent_parsers(backend: Backend) {
 }
 
 async fn revisions_cancellations_and_caching(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (hall, _) = app.seed_basics().await;
-    let stored = app
-        .create_event(&event_body(
-            "regen-seminar",
-            "2031-12-02T14:00:00+09:00",
-            "2031-12-02T17:00:00+09:00",
-            &[&hall],
-        ))
-        .await;
+    let (app, _, stored) = spawn_with_seminar(backend).await;
     let id = stored["id"].as_str().unwrap();
     let (_, etag, first) = fetch(&app, "/calendar.ics").await;
     let (_, etag_again, again) = fetch(&app, "/calendar.ics").await;

@@ -354,3 +354,20 @@ pub fn csrf_token(html: &str) -> String {
     let start = html.find(marker).expect("page has a CSRF field") + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
+
+/// The app with [`TestApp::seed_basics`] and one published joint seminar,
+/// `regen-seminar`, in the Hall on Tuesday 2 December 2031, 14:00–17:00 JST.
+/// Returns the app, the Hall's id and the event as the API answered.
+pub async fn spawn_with_seminar(backend: Backend) -> (TestApp, String, Value) {
+    let app = spawn_app(backend).await;
+    let (hall, _) = app.seed_basics().await;
+    let seminar = app
+        .create_event(&event_body(
+            "regen-seminar",
+            "2031-12-02T14:00:00+09:00",
+            "2031-12-02T17:00:00+09:00",
+            &[&hall],
+        ))
+        .await;
+    (app, hall, seminar)
+}

@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, event_body, spawn_app};
+use crate::helpers::{Backend, event_body, spawn_with_seminar};
 
 both_backends!(
     pages_speak_japanese_by_default_and_english_on_request,
@@ -11,15 +11,7 @@ both_backends!(
 );
 
 async fn pages_speak_japanese_by_default_and_english_on_request(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (hall, _) = app.seed_basics().await;
-    app.create_event(&event_body(
-        "regen-seminar",
-        "2031-12-02T14:00:00+09:00",
-        "2031-12-02T17:00:00+09:00",
-        &[&hall],
-    ))
-    .await;
+    let (app, _, _) = spawn_with_seminar(backend).await;
 
     let (status, ja) = app.page("/events/regen-seminar", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -65,15 +57,7 @@ async fn pages_speak_japanese_by_default_and_english_on_request(backend: Backend
 }
 
 async fn times_name_their_zone_and_the_visitors_own(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (hall, _) = app.seed_basics().await;
-    app.create_event(&event_body(
-        "regen-seminar",
-        "2031-12-02T14:00:00+09:00",
-        "2031-12-02T17:00:00+09:00",
-        &[&hall],
-    ))
-    .await;
+    let (app, _, _) = spawn_with_seminar(backend).await;
 
     let (_, ja) = app.page("/events/regen-seminar", None).await;
     assert!(ja.contains("2031年12月2日(火) 14:00–17:00 JST"), "{ja}");
@@ -124,15 +108,7 @@ async fn times_name_their_zone_and_the_visitors_own(backend: Backend) {
 }
 
 async fn calendar_and_venue_pages_show_the_bookings(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (hall, _) = app.seed_basics().await;
-    app.create_event(&event_body(
-        "regen-seminar",
-        "2031-12-02T14:00:00+09:00",
-        "2031-12-02T17:00:00+09:00",
-        &[&hall],
-    ))
-    .await;
+    let (app, _, _) = spawn_with_seminar(backend).await;
     // 23:30 UTC on the 9th is the 10th in Tokyo.
     app.create_event(&event_body(
         "late-utc",

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use self::forms::{Field, FieldKind, Form, FormErrors};
 use super::{AppState, PageContext, split_csrf};
+use crate::db::DbConn;
 use crate::db::events::{EventDetails, EventFilter};
 use crate::db::organizations::Organization;
 use crate::db::users::User;
@@ -57,9 +58,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .route("/events", web::post().to(create_event))
             .route("/events/{slug}/edit", web::get().to(edit_event))
             .route("/events/{slug}", web::post().to(update_event))
-            .route("/events/{slug}/publish", web::post().to(publish_event))
-            .route("/events/{slug}/unpublish", web::post().to(unpublish_event))
-            .route("/events/{slug}/cancel", web::post().to(cancel_event)),
+            .route("/events/{slug}/{action}", web::post().to(change_status)),
     );
 }
 
@@ -296,13 +295,33 @@ impl<'a> FormPage<'a> {
     }
 }
 
-/// Runs a submitted change; validation problems and conflicts come back as
-/// form errors for re-rendering, anything else as the error it is.
-fn outcome<T>(result: Result<T, AppError>) -> Result<Result<T, FormErrors>, AppError> {
-    match result {
-        Ok(value) => Ok(Ok(value)),
-        Err(e) => FormErrors::from_error(e).map(Err),
-    }
+/// Handles a submitted form: checks its CSRF token, parses and validates it
+/// and runs `change` in one service call. Returns the fields as typed (to
+/// re-render them) with the outcome; validation problems and conflicts are
+/// form errors, anything else is the error it is.
+async fn submit<F, I, T>(
+    state: &AppState,
+    ctx: &PageContext,
+    body: &[u8],
+    validate: impl FnOnce(F) -> Result<I, AppError>,
+    change: impl FnOnce(&mut DbConn, &I) -> Result<T, AppError> + Send + 'static,
+) -> Result<(F, Result<T, FormErrors>), AppError>
+where
+    F: serde::de::DeserializeOwned + Clone + Default,
+    I: Send + 'static,
+    T: Send + 'static,
+{
+    let submitted: Result<F, AppError> = checked_form(ctx, body)?;
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let result = match submitted.and_then(validate) {
+        Ok(input) => service::run(&state.pool, move |conn| change(conn, &input)).await,
+        Err(e) => Err(e),
+    };
+    let outcome = match result {
+        Ok(value) => Ok(value),
+        Err(e) => Err(FormErrors::from_error(e)?),
+    };
+    Ok((fields, outcome))
 }
 
 fn kind_options(ctx: &PageContext, all: &[&'static str], prefix: &str) -> Vec<(String, String)> {
@@ -355,15 +374,15 @@ async fn create_organization(
     user: AdminUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let submitted: Result<OrganizationFields, _> = checked_form(&ctx, &body)?;
-    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
-    let result = match submitted.and_then(OrganizationFields::validate) {
-        Ok(input) => {
-            service::run(&state.pool, move |conn| organizations::create(conn, &input)).await
-        }
-        Err(e) => Err(e),
-    };
-    match outcome(result)? {
+    let (fields, result) = submit(
+        &state,
+        &ctx,
+        &body,
+        OrganizationFields::validate,
+        organizations::create,
+    )
+    .await?;
+    match result {
         Ok(_) => Ok(ctx.see_other("/admin")),
         Err(errors) => {
             let form = organization_form(&ctx, "/admin/organizations".into(), &fields);
@@ -405,19 +424,16 @@ async fn update_organization(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let submitted: Result<OrganizationFields, _> = checked_form(&ctx, &body)?;
-    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let target = slug.clone();
-    let result = match submitted.and_then(OrganizationFields::validate) {
-        Ok(input) => {
-            service::run(&state.pool, move |conn| {
-                organizations::update(conn, &target, &input)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match outcome(result)? {
+    let (fields, result) = submit(
+        &state,
+        &ctx,
+        &body,
+        OrganizationFields::validate,
+        move |conn, input| organizations::update(conn, &target, input),
+    )
+    .await?;
+    match result {
         Ok(_) => Ok(ctx.see_other("/admin")),
         Err(errors) => {
             let form = organization_form(&ctx, format!("/admin/organizations/{slug}"), &fields);
@@ -467,13 +483,9 @@ async fn create_venue(
     user: AdminUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let submitted: Result<VenueFields, _> = checked_form(&ctx, &body)?;
-    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
-    let result = match submitted.and_then(VenueFields::validate) {
-        Ok(input) => service::run(&state.pool, move |conn| venues::create(conn, &input)).await,
-        Err(e) => Err(e),
-    };
-    match outcome(result)? {
+    let (fields, result) =
+        submit(&state, &ctx, &body, VenueFields::validate, venues::create).await?;
+    match result {
         // Rooms are added on the edit page that follows.
         Ok(v) => Ok(ctx.see_other(&format!("/admin/venues/{}/edit", v.venue.slug))),
         Err(errors) => FormPage::new(
@@ -537,19 +549,16 @@ async fn update_venue(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let submitted: Result<VenueFields, _> = checked_form(&ctx, &body)?;
-    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let target = slug.clone();
-    let result = match submitted.and_then(VenueFields::validate) {
-        Ok(input) => {
-            service::run(&state.pool, move |conn| {
-                venues::update(conn, &target, &input)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match outcome(result)? {
+    let (fields, result) = submit(
+        &state,
+        &ctx,
+        &body,
+        VenueFields::validate,
+        move |conn, input| venues::update(conn, &target, input),
+    )
+    .await?;
+    match result {
         Ok(v) => Ok(ctx.see_other(&format!("/admin/venues/{}/edit", v.venue.slug))),
         Err(errors) => {
             let venue = service::run(&state.pool, move |conn| venues::get(conn, &slug)).await?;
@@ -567,19 +576,16 @@ async fn add_room(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let submitted: Result<RoomFields, _> = checked_form(&ctx, &body)?;
-    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let target = slug.clone();
-    let result = match submitted.and_then(|f| f.validate()) {
-        Ok(input) => {
-            service::run(&state.pool, move |conn| {
-                venues::add_room(conn, &target, &input)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match outcome(result)? {
+    let (fields, result) = submit(
+        &state,
+        &ctx,
+        &body,
+        |f: RoomFields| f.validate(),
+        move |conn, input| venues::add_room(conn, &target, input),
+    )
+    .await?;
+    match result {
         Ok(_) => Ok(ctx.see_other(&format!("/admin/venues/{slug}/edit"))),
         Err(errors) => {
             let venue = service::run(&state.pool, move |conn| venues::get(conn, &slug)).await?;
@@ -628,20 +634,19 @@ async fn update_room(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let submitted: Result<RoomFields, _> = checked_form(&ctx, &body)?;
-    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let target = id.clone();
-    let result = match submitted.and_then(|f| f.validate()) {
-        Ok(input) => {
-            service::run(&state.pool, move |conn| {
-                let room = venues::update_room(conn, &target, &input)?;
-                venues::venue_slug(conn, &room.venue_id)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match outcome(result)? {
+    let (fields, result) = submit(
+        &state,
+        &ctx,
+        &body,
+        |f: RoomFields| f.validate(),
+        move |conn, input| {
+            let room = venues::update_room(conn, &target, input)?;
+            venues::venue_slug(conn, &room.venue_id)
+        },
+    )
+    .await?;
+    match result {
         Ok(venue_slug) => Ok(ctx.see_other(&format!("/admin/venues/{venue_slug}/edit"))),
         Err(errors) => FormPage::new(
             &ctx,
@@ -758,13 +763,15 @@ async fn create_event(
     user: AdminUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let submitted: Result<EventFields, _> = checked_form(&ctx, &body)?;
-    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
-    let result = match submitted.and_then(|f| f.validate(TimeInput::WallClock)) {
-        Ok(input) => service::run(&state.pool, move |conn| events::create(conn, &input)).await,
-        Err(e) => Err(e),
-    };
-    match outcome(result)? {
+    let (fields, result) = submit(
+        &state,
+        &ctx,
+        &body,
+        |f: EventFields| f.validate(TimeInput::WallClock),
+        events::create,
+    )
+    .await?;
+    match result {
         Ok(_) => Ok(ctx.see_other("/admin")),
         Err(errors) => {
             let choices = event_choices(&state, &ctx).await?;
@@ -807,19 +814,16 @@ async fn update_event(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let submitted: Result<EventFields, _> = checked_form(&ctx, &body)?;
-    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let target = slug.clone();
-    let result = match submitted.and_then(|f| f.validate(TimeInput::WallClock)) {
-        Ok(input) => {
-            service::run(&state.pool, move |conn| {
-                events::update(conn, &target, &input)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match outcome(result)? {
+    let (fields, result) = submit(
+        &state,
+        &ctx,
+        &body,
+        |f: EventFields| f.validate(TimeInput::WallClock),
+        move |conn, input| events::update(conn, &target, input),
+    )
+    .await?;
+    match result {
         Ok(_) => Ok(ctx.see_other("/admin")),
         Err(errors) => {
             let choices = event_choices(&state, &ctx).await?;
@@ -829,15 +833,23 @@ async fn update_event(
     }
 }
 
-/// Status changes from the dashboard's buttons.
+/// The dashboard's buttons: `publish`, `unpublish` (back to draft) and `cancel`.
+#[tracing::instrument(skip(state, ctx, _user, body))]
 async fn change_status(
-    state: &AppState,
-    ctx: &PageContext,
-    slug: String,
-    body: &[u8],
-    to: Option<EventStatus>,
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _user: AdminUser,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (token, _) = split_csrf(body);
+    let (slug, action) = path.into_inner();
+    let to = match action.as_str() {
+        "publish" => Some(EventStatus::Published),
+        "unpublish" => Some(EventStatus::Draft),
+        "cancel" => None,
+        _ => return Err(AppError::NotFound),
+    };
+    let (token, _) = split_csrf(&body);
     ctx.verify_csrf(token.as_deref())?;
     service::run(&state.pool, move |conn| match to {
         Some(status) => events::set_status(conn, &slug, status),
@@ -845,51 +857,4 @@ async fn change_status(
     })
     .await?;
     Ok(ctx.see_other("/admin"))
-}
-
-#[tracing::instrument(skip_all)]
-async fn publish_event(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    _user: AdminUser,
-    slug: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    change_status(
-        &state,
-        &ctx,
-        slug.into_inner(),
-        &body,
-        Some(EventStatus::Published),
-    )
-    .await
-}
-
-#[tracing::instrument(skip_all)]
-async fn unpublish_event(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    _user: AdminUser,
-    slug: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    change_status(
-        &state,
-        &ctx,
-        slug.into_inner(),
-        &body,
-        Some(EventStatus::Draft),
-    )
-    .await
-}
-
-#[tracing::instrument(skip_all)]
-async fn cancel_event(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    _user: AdminUser,
-    slug: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    change_status(&state, &ctx, slug.into_inner(), &body, None).await
 }
