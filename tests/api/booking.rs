@@ -121,3 +121,57 @@ async fn concurrent_bookings_of_one_room_give_one_winner(backend: Backend) {
     .unwrap();
     assert_eq!(bookings, 3);
 }
+
+/// On PostgreSQL the exclusion constraint refuses an overlapping booking even
+/// when a writer skips the room lock; the error becomes the booking conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_exclusion_constraint_backs_the_lock() {
+    let (app, hall, first) = crate::helpers::spawn_with_seminar(Backend::Postgres).await;
+    let venue = app.api_get_public("/api/v1/venues/nakanoshima").await.1;
+    let room_a = venue["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name_en"] == "Room A")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = app
+        .create_event(&event_body(
+            "second",
+            "2031-12-02T15:00:00+09:00",
+            "2031-12-02T16:00:00+09:00",
+            &[&room_a],
+        ))
+        .await;
+    let pool = app.pool.clone();
+    let (second_id, first_starts) = (
+        second["id"].as_str().unwrap().to_owned(),
+        first["starts_at"].clone(),
+    );
+    assert_eq!(first_starts, "2031-12-02T14:00:00+09:00");
+    let refused = tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().naive_utc();
+        // Straight to the table: no lock, no overlap check.
+        musubi::db::events::set_bookings(
+            &mut conn,
+            &second_id,
+            &[&hall],
+            at("2031-12-02T15:00:00+09:00"),
+            at("2031-12-02T16:00:00+09:00"),
+            true,
+        )
+        .unwrap_err()
+    })
+    .await
+    .unwrap();
+    match musubi::error::AppError::from(refused) {
+        musubi::error::AppError::Conflict { field, problem } => {
+            assert_eq!(field, Some("room_ids"));
+            assert_eq!(problem.code, "conflict.room_booked_concurrently");
+        }
+        other => panic!("expected a booking conflict, got {other:?}"),
+    }
+}
