@@ -302,6 +302,56 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("event.registration", "申込期間", "Registration"),
     ("event.registration_until", "締切:", "until"),
     ("event.registration_from", "受付開始:", "from"),
+    (
+        "feed.title",
+        "カレンダーで購読",
+        "Subscribe in your calendar",
+    ),
+    (
+        "feed.all_events",
+        "公開中のすべてのイベント(日本時間)。1時間ごとに更新されます。",
+        "All published events, in Japan time. Calendars refresh it every hour.",
+    ),
+    (
+        "feed.venue",
+        "この会場で開催されるイベント。",
+        "Events held at this venue.",
+    ),
+    (
+        "feed.event",
+        "このイベントだけを購読すると、日時の変更や中止もカレンダーに反映されます。",
+        "Subscribe to this event alone and changes of time or a cancellation reach your calendar.",
+    ),
+    (
+        "feed.subscribe",
+        "カレンダーアプリで購読 (webcal)",
+        "Subscribe (webcal)",
+    ),
+    (
+        "feed.download",
+        "iCal ファイル (https)",
+        "iCal file (https)",
+    ),
+    (
+        "feed.copy_hint",
+        "Google カレンダーや Outlook では「URL で追加」にこのアドレスを貼り付けてください:",
+        "In Google Calendar or Outlook, paste this address into \"add from URL\":",
+    ),
+    (
+        "event.add_to_calendar",
+        "カレンダーに追加 (.ics)",
+        "Add to calendar (.ics)",
+    ),
+    (
+        "event.google_calendar",
+        "Google カレンダーに追加",
+        "Add to Google Calendar",
+    ),
+    (
+        "event.organizer_feeds",
+        "主催者の予定を購読",
+        "Follow the organizers' calendars",
+    ),
     ("venue.address", "所在地", "Address"),
     ("venue.area", "エリア", "Area"),
     ("venue.time_zone", "タイムゾーン", "Time zone"),

@@ -54,6 +54,28 @@ pub struct PageContext {
     remember_lang: bool,
     remember_tz: Option<String>,
     secure: bool,
+    base_url: String,
+}
+
+/// A calendar feed as pages offer it: the https address to copy and the
+/// `webcal://` one that opens the visitor's calendar app to subscribe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedLink {
+    pub https: String,
+    pub webcal: String,
+}
+
+impl FeedLink {
+    pub fn new(url: String) -> Self {
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or(&url);
+        Self {
+            webcal: format!("webcal://{rest}"),
+            https: url,
+        }
+    }
 }
 
 impl FromRequest for PageContext {
@@ -106,9 +128,9 @@ impl PageContext {
             .unwrap_or_else(Token::generate)
             .expose()
             .to_owned();
-        let secure = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.settings.secure_cookies());
+        let settings = req.app_data::<web::Data<AppState>>().map(|s| &s.settings);
+        let secure = settings.is_some_and(Settings::secure_cookies);
+        let base_url = settings.map(|s| s.base_url.clone()).unwrap_or_default();
         Self {
             lang,
             viewer_zone,
@@ -124,7 +146,24 @@ impl PageContext {
             query,
             new_csrf,
             secure,
+            base_url,
         }
+    }
+
+    /// The absolute URL of a path on this service.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// The feed at `path`, in the page's language (ja is the feeds' default).
+    pub fn feed(&self, path: impl AsRef<str>) -> FeedLink {
+        let path = path.as_ref();
+        let lang = if self.lang == Language::default() {
+            String::new()
+        } else {
+            format!("?lang={}", self.lang.as_str())
+        };
+        FeedLink::new(self.absolute(&format!("{path}{lang}")))
     }
 
     /// The message `key` in the page's language.

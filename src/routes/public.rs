@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 
-use super::views::EventView;
+use super::views::{EventView, google_calendar_url};
 use super::{AppState, PageContext};
 use crate::db::events::EventFilter;
 use crate::db::{self, to_utc};
@@ -233,6 +233,8 @@ struct EventPage<'a> {
     ctx: &'a PageContext,
     event: EventView,
     zones: &'a [&'a str],
+    event_feed: String,
+    google_url: String,
 }
 
 #[get("/events/{slug}")]
@@ -251,6 +253,8 @@ async fn event_page(
         ctx: &ctx,
         event: EventView::new(&ctx, &details),
         zones: COMMON_ZONES,
+        event_feed: format!("/events/{}.ics", details.event.slug),
+        google_url: google_calendar_url(&ctx, &details),
     })
 }
 
@@ -265,6 +269,7 @@ struct VenuePage<'a> {
     zone: &'static str,
     rooms: Vec<(String, i32)>,
     events: Vec<EventView>,
+    venue_feed: String,
 }
 
 #[get("/venues/{slug}")]
@@ -305,5 +310,6 @@ async fn venue_page(
             .map(|r| (lang.pick(&r.name_ja, &r.name_en).to_owned(), r.capacity))
             .collect(),
         events: events.iter().map(|d| EventView::new(&ctx, d)).collect(),
+        venue_feed: format!("/venues/{}/calendar.ics", v.slug),
     })
 }

@@ -47,6 +47,18 @@ pub struct PlaceView {
 }
 
 #[derive(Debug, Clone)]
+pub struct OrganizerView {
+    pub slug: String,
+    pub name: String,
+}
+
+impl OrganizerView {
+    pub fn feed_path(&self) -> String {
+        format!("/organizations/{}/calendar.ics", self.slug)
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct EventView {
     pub slug: String,
     pub title: String,
@@ -57,7 +69,7 @@ pub struct EventView {
     pub cancelled: bool,
     pub draft: bool,
     pub times: Vec<ZonedTime>,
-    pub organizers: Vec<String>,
+    pub organizers: Vec<OrganizerView>,
     pub places: Vec<PlaceView>,
     pub capacity: Option<i32>,
     pub registration: Option<String>,
@@ -104,7 +116,10 @@ impl EventView {
             organizers: d
                 .organizers
                 .iter()
-                .map(|o| lang.pick(&o.name_ja, &o.name_en).to_owned())
+                .map(|o| OrganizerView {
+                    slug: o.slug.clone(),
+                    name: lang.pick(&o.name_ja, &o.name_en).to_owned(),
+                })
                 .collect(),
             places: d
                 .rooms
@@ -125,7 +140,11 @@ impl EventView {
     }
 
     pub fn organizer_list(&self) -> String {
-        self.organizers.join(" × ")
+        self.organizers
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" × ")
     }
 
     pub fn place_list(&self) -> String {
@@ -143,4 +162,40 @@ impl EventView {
             .filter(|p| !p.is_empty())
             .collect()
     }
+}
+
+/// Google Calendar's "add event" link (its documented TEMPLATE action):
+/// times in UTC, shown in the event's zone; the description ends with the
+/// event page so that the copy leads back to the source.
+pub fn google_calendar_url(ctx: &PageContext, d: &EventDetails) -> String {
+    const MAX_DETAILS: usize = 600;
+    let e = &d.event;
+    let view = EventView::new(ctx, d);
+    let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+    let mut details: String = view.description.chars().take(MAX_DETAILS).collect();
+    if details.len() < view.description.len() {
+        details.push('…');
+    }
+    if !details.is_empty() {
+        details.push_str("\n\n");
+    }
+    details.push_str(&ctx.absolute(&format!("/events/{}", e.slug)));
+    let location = view
+        .places
+        .iter()
+        .map(|p| format!("{} {}, {}", p.venue, p.room, p.address))
+        .collect::<Vec<_>>()
+        .join(" / ");
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("action", "TEMPLATE")
+        .append_pair("text", &view.title)
+        .append_pair(
+            "dates",
+            &format!("{}/{}", stamp(view.starts_at), stamp(view.ends_at)),
+        )
+        .append_pair("details", &details)
+        .append_pair("location", &location)
+        .append_pair("ctz", TimeZone::from_stored(&e.time_zone).name())
+        .finish();
+    format!("https://calendar.google.com/calendar/render?{query}")
 }

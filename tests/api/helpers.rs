@@ -120,12 +120,18 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with settings changed before the app starts.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, dir, pg_database) = fresh_database(backend);
     let mut settings = Settings::with_database(database_url.clone());
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.workers = 2;
     settings.pool_size = 12;
     settings.log = "warn".into();
+    configure(&mut settings);
     musubi::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()));
     let app = Application::build(settings).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -2,12 +2,13 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, event_body, spawn_with_seminar};
+use crate::helpers::{Backend, TestApp, event_body, spawn_app_with, spawn_with_seminar};
 
 both_backends!(
     pages_speak_japanese_by_default_and_english_on_request,
     times_name_their_zone_and_the_visitors_own,
-    calendar_and_venue_pages_show_the_bookings
+    calendar_and_venue_pages_show_the_bookings,
+    pages_offer_each_feed_as_https_and_webcal
 );
 
 async fn pages_speak_japanese_by_default_and_english_on_request(backend: Backend) {
@@ -155,4 +156,102 @@ async fn calendar_and_venue_pages_show_the_bookings(backend: Backend) {
 
     let (_, cancelled) = app.page("/events/cancelled-one?lang=en", None).await;
     assert!(cancelled.contains("This event has been cancelled."));
+}
+
+/// Every `href` of a page, HTML entities undone.
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .map(|rest| {
+            let raw = rest.split('"').next().unwrap();
+            raw.replace("&#38;", "&").replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// Asserts the page links `path` on the public base URL both as https and
+/// as webcal, and that the https link answers with a calendar.
+async fn assert_feed_offered(app: &TestApp, page: &str, path: &str) {
+    let links = hrefs(page);
+    let https = format!("https://events.link-j.example{path}");
+    let webcal = format!("webcal://events.link-j.example{path}");
+    assert!(links.contains(&https), "{https} missing in {links:?}");
+    assert!(links.contains(&webcal), "{webcal} missing in {links:?}");
+    let response = app
+        .get(https.trim_start_matches("https://events.link-j.example"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .starts_with("BEGIN:VCALENDAR\r\n")
+    );
+}
+
+async fn pages_offer_each_feed_as_https_and_webcal(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.base_url = "https://events.link-j.example".into();
+    })
+    .await;
+    let (hall, _) = app.seed_basics().await;
+    app.create_event(&event_body(
+        "regen-seminar",
+        "2031-12-02T14:00:00+09:00",
+        "2031-12-02T17:00:00+09:00",
+        &[&hall],
+    ))
+    .await;
+
+    let (_, home) = app.page("/", None).await;
+    assert_feed_offered(&app, &home, "/calendar.ics").await;
+    let (_, home_en) = app.page("/?lang=en", None).await;
+    assert_feed_offered(&app, &home_en, "/calendar.ics?lang=en").await;
+    let (_, calendar) = app.page("/calendar?month=2031-12", None).await;
+    assert_feed_offered(&app, &calendar, "/calendar.ics").await;
+    let (_, venue) = app.page("/venues/nakanoshima", None).await;
+    assert_feed_offered(&app, &venue, "/venues/nakanoshima/calendar.ics").await;
+
+    let (_, event) = app.page("/events/regen-seminar", None).await;
+    assert_feed_offered(&app, &event, "/events/regen-seminar.ics").await;
+    for organizer in ["link-j-west", "osaka-pref"] {
+        let path = format!("/organizations/{organizer}/calendar.ics");
+        assert_feed_offered(&app, &event, &path).await;
+    }
+    let links = hrefs(&event);
+    assert!(
+        links.contains(&"/events/regen-seminar.ics".to_owned()),
+        "add to calendar: {links:?}"
+    );
+
+    // Google Calendar's template link carries the times in UTC (14:00 JST
+    // is 05:00Z), the Japanese title, the place and a link back.
+    let google = links
+        .iter()
+        .find(|l| l.starts_with("https://calendar.google.com/calendar/render?"))
+        .expect("a Google Calendar link");
+    let query: std::collections::HashMap<String, String> = url::Url::parse(google)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["action"], "TEMPLATE");
+    assert_eq!(query["text"], "再生医療セミナー");
+    assert_eq!(query["dates"], "20311202T050000Z/20311202T080000Z");
+    assert_eq!(query["ctz"], "Asia/Tokyo");
+    assert!(query["location"].contains("中之島クロス"), "{query:?}");
+    assert!(
+        query["details"].ends_with("https://events.link-j.example/events/regen-seminar"),
+        "{query:?}"
+    );
+
+    let (_, event_en) = app.page("/events/regen-seminar?lang=en", None).await;
+    assert_feed_offered(&app, &event_en, "/events/regen-seminar.ics?lang=en").await;
+    assert!(event_en.contains("Add to Google Calendar"));
+    assert!(event_en.contains("Subscribe (webcal)"));
 }
