@@ -30,6 +30,12 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Run only the mail worker (set MUSUBI_RUN_WORKER=false for `serve` then).
+    Worker {
+        /// Send what is due now, then exit.
+        #[arg(long)]
+        once: bool,
+    },
     /// Apply pending migrations and exit.
     Migrate {
         /// Revert every migration instead (drops all data).
@@ -85,6 +91,7 @@ pub fn main() -> ExitCode {
 fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve { demo } => serve(settings, demo),
+        Command::Worker { once } => worker(settings, once),
         Command::Migrate { revert_all } => {
             let pool = db::build_pool(&settings.database_url, 1)?;
             let mut conn = pool.get()?;
@@ -146,6 +153,38 @@ fn describe(e: crate::error::AppError) -> anyhow::Error {
         AppError::Unexpected(e) => e,
         other => anyhow::anyhow!("{}", other.public_message(crate::domain::Language::En)),
     }
+}
+
+fn worker(settings: Settings, once: bool) -> anyhow::Result<()> {
+    let pool = prepare_database(&settings)?;
+    let keys = crate::startup::link_keys(&settings, &pool)?;
+    actix_web::rt::System::new().block_on(async move {
+        // lettre's connection pool needs the runtime from the start.
+        let worker = crate::jobs::Worker::new(pool, settings, keys)?;
+        if once {
+            let round = worker
+                .run_until_idle(chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "sent {}, retrying {}, failed {}, skipped {}",
+                round.sent, round.retried, round.failed, round.skipped
+            );
+            return Ok(());
+        }
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let run = tokio::spawn(worker.run(stopped));
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("listening for SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
+            _ = terminate.recv() => {}
+        }
+        let _ = stop.send(true);
+        run.await.context("stopping the worker")?;
+        Ok(())
+    })
 }
 
 fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {

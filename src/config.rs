@@ -89,6 +89,85 @@ pub struct Settings {
     pub pool_size: u32,
     /// The sender of mail and the ORGANIZER of calendar entries.
     pub mail_from: String,
+    /// Where mail goes: an SMTP server, or .eml files in `mail_dir`.
+    pub mail: MailSettings,
+    /// Derives the tokens in guests' links; stored in the database when not set.
+    pub secret_key: Option<SecretKey>,
+    /// Registration POSTs per client address and minute; 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// Whether `serve` runs the outbox worker itself (`musubi worker` runs it alone).
+    pub run_worker: bool,
+}
+
+/// How the outbox worker delivers mail.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub smtp_url: Option<SmtpUrl>,
+    pub mail_dir: std::path::PathBuf,
+    pub max_attempts: i32,
+    /// The first retry waits about this long; each further one twice as long.
+    pub retry_base: std::time::Duration,
+    pub poll_interval: std::time::Duration,
+    /// Messages sent at the same time.
+    pub concurrency: usize,
+}
+
+/// An `smtp://` or `smtps://` URL; may hold a password, so never printed whole.
+#[derive(Clone)]
+pub struct SmtpUrl(String);
+
+impl SmtpUrl {
+    /// An `smtp://` or `smtps://` URL with a host.
+    pub fn parse(given: &str) -> Result<Self, String> {
+        url::Url::parse(given)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host_str().is_some())
+            .map(|_| Self(given.to_owned()))
+            .ok_or_else(|| {
+                format!(
+                    "{:?} is not an smtp:// or smtps:// URL with a host",
+                    Self(given.to_owned())
+                )
+            })
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = url::Url::parse(&self.0)
+            .map(|mut u| {
+                if u.password().is_some() {
+                    let _ = u.set_password(Some("***"));
+                }
+                u.to_string()
+            })
+            .unwrap_or_else(|_| "<invalid>".into());
+        write!(f, "SmtpUrl({shown})")
+    }
+}
+
+/// The service's secret for link tokens.
+#[derive(Clone)]
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
 }
 
 impl Settings {
@@ -131,6 +210,40 @@ struct RawSettings {
     workers: String,
     pool_size: String,
     mail_from: String,
+    smtp_url: String,
+    mail_dir: String,
+    mail_max_attempts: String,
+    mail_retry_base_ms: String,
+    mail_concurrency: String,
+    worker_poll_ms: String,
+    secret_key: String,
+    rate_limit_per_minute: String,
+    run_worker: String,
+}
+
+/// A whole number within `range`, or the setting's error.
+fn number<T>(
+    setting: &str,
+    raw: &str,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, SettingsError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    raw.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            SettingsError::new(
+                setting,
+                format!(
+                    "'{raw}' is not a number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
 }
 
 impl Settings {
@@ -160,6 +273,16 @@ impl Settings {
                 "log",
                 "workers",
                 "pool_size",
+                "mail_from",
+                "smtp_url",
+                "mail_dir",
+                "mail_max_attempts",
+                "mail_retry_base_ms",
+                "mail_concurrency",
+                "worker_poll_ms",
+                "secret_key",
+                "rate_limit_per_minute",
+                "run_worker",
             ]
             .into_iter()
             .find(|name| text.contains(name))
@@ -226,6 +349,49 @@ impl Settings {
                 .as_str()
                 .to_owned(),
         };
+        let smtp_url = match raw.smtp_url.trim() {
+            "" => None,
+            given => Some(SmtpUrl::parse(given).map_err(|m| SettingsError::new("smtp_url", m))?),
+        };
+        let mail = MailSettings {
+            smtp_url,
+            mail_dir: std::path::PathBuf::from(match raw.mail_dir.trim() {
+                "" => "data/mail",
+                dir => dir,
+            }),
+            max_attempts: number("mail_max_attempts", &raw.mail_max_attempts, 1..=50)?,
+            retry_base: std::time::Duration::from_millis(number(
+                "mail_retry_base_ms",
+                &raw.mail_retry_base_ms,
+                1..=86_400_000,
+            )?),
+            concurrency: number("mail_concurrency", &raw.mail_concurrency, 1..=64)?,
+            poll_interval: std::time::Duration::from_millis(number(
+                "worker_poll_ms",
+                &raw.worker_poll_ms,
+                10..=600_000,
+            )?),
+        };
+        let secret_key = match raw.secret_key.trim() {
+            "" => None,
+            key if key.len() < 32 => {
+                return Err(SettingsError::new(
+                    "secret_key",
+                    "must be at least 32 characters (e.g. `openssl rand -base64 32`)",
+                ));
+            }
+            key => Some(SecretKey(key.as_bytes().to_vec())),
+        };
+        let run_worker = match raw.run_worker.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            other => {
+                return Err(SettingsError::new(
+                    "run_worker",
+                    format!("'{other}' is not true or false"),
+                ));
+            }
+        };
         Ok(Self {
             database_url,
             bind,
@@ -234,6 +400,14 @@ impl Settings {
             workers,
             pool_size,
             mail_from,
+            mail,
+            secret_key,
+            rate_limit_per_minute: number(
+                "rate_limit_per_minute",
+                &raw.rate_limit_per_minute,
+                0..=1_000_000,
+            )?,
+            run_worker,
         })
     }
 

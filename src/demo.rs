@@ -397,6 +397,7 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, AppError> {
                 .and_then(|key| room_ids.get(&key).cloned())
                 .into_iter()
                 .collect(),
+            reminder_offsets: None,
             revision: None,
         };
         events::create(conn, &fields.validate(TimeInput::WallClock)?)?;

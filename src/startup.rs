@@ -9,13 +9,25 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::jobs::Worker;
 use crate::routes::AppState;
+use crate::service::keys::LinkKeys;
+
+/// The key for guests' link tokens: configured, or kept in the database.
+pub fn link_keys(settings: &Settings, pool: &Pool) -> anyhow::Result<LinkKeys> {
+    let mut conn = pool
+        .get()
+        .context("taking a connection to read the link key")?;
+    LinkKeys::load(&mut conn, settings.secret_key.as_ref())
+        .map_err(|e| anyhow::anyhow!("reading the link key: {e}"))
+}
 
 /// The service, bound to its port but not yet serving.
 pub struct Application {
     port: u16,
     server: Server,
     pool: Pool,
+    worker: Option<Worker>,
 }
 
 /// Connects to the configured database and applies pending migrations.
@@ -41,10 +53,20 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let keys = link_keys(&settings, &pool)?;
+        let worker = if settings.run_worker {
+            Some(Worker::new(pool.clone(), settings.clone(), keys.clone())?)
+        } else {
+            None
+        };
         let state = web::Data::new(AppState {
             pool: pool.clone(),
+            limiter: std::sync::Arc::new(crate::routes::RateLimiter::new(
+                settings.rate_limit_per_minute,
+            )),
             settings,
             feeds: Default::default(),
+            keys,
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -69,6 +91,7 @@ impl Application {
             port,
             server: server.run(),
             pool,
+            worker,
         })
     }
 
@@ -80,7 +103,16 @@ impl Application {
         &self.pool
     }
 
+    /// Serves until the server stops; the mail worker (when enabled) runs
+    /// beside it and stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stopped)));
+        let result = self.server.await;
+        let _ = stop.send(true);
+        if let Some(handle) = worker {
+            let _ = handle.await;
+        }
+        result
     }
 }

@@ -43,6 +43,8 @@ pub fn json_of(d: &EventDetails, base_url: &str) -> Value {
         "ends_at": at(e.ends_at),
         "time_zone": e.time_zone,
         "capacity": e.capacity,
+        "confirmed_count": e.confirmed_count,
+        "reminder_offsets": crate::domain::ReminderOffsets::from_stored(&e.reminder_offsets).minutes(),
         "registration_opens_at": e.registration_opens_at.map(at),
         "registration_closes_at": e.registration_closes_at.map(at),
         "revision": e.revision,

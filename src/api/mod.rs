@@ -4,6 +4,7 @@
 
 mod events;
 mod organizations;
+mod registrations;
 mod venues;
 
 use actix_web::dev::Payload;
@@ -32,6 +33,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(organizations::config)
             .configure(venues::config)
             .configure(events::config)
+            .configure(registrations::config)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError(AppError::NotFound))
             })),

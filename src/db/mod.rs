@@ -2,9 +2,24 @@
 //! once against `DbConn` (diesel's `MultiConnection`); what differs between
 //! SQLite and PostgreSQL is a `match` on the connection here in db/.
 
+/// Runs the same diesel expression on the concrete connection, for the
+/// query forms `MultiConnection` cannot express (upserts, `RETURNING`,
+/// `SKIP LOCKED`): `per_backend!(conn, |c| query.execute(c))`.
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+
 pub mod data_version;
 pub mod events;
+pub mod keys;
 pub mod organizations;
+pub mod outbox;
+pub mod registrations;
 pub mod schema;
 pub mod users;
 pub mod venues;

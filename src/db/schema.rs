@@ -36,6 +36,8 @@ diesel::table! {
         revision -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        confirmed_count -> Integer,
+        reminder_offsets -> Text,
     }
 }
 
@@ -111,7 +113,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    guest_feeds (email_key) {
+        email_key -> Text,
+        generation -> Integer,
+        token_hash -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        kind -> Text,
+        registration_id -> Text,
+        event_id -> Text,
+        event_revision -> Integer,
+        reminder_minutes -> Nullable<Integer>,
+        status -> Text,
+        due_at -> Timestamp,
+        attempts -> Integer,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registrations (id) {
+        id -> Text,
+        event_id -> Text,
+        email -> Text,
+        email_key -> Text,
+        name -> Text,
+        furigana -> Nullable<Text>,
+        organization -> Text,
+        country -> Text,
+        time_zone -> Text,
+        language -> Text,
+        status -> Text,
+        waitlist_position -> Nullable<BigInt>,
+        token_hash -> Text,
+        reminders -> Bool,
+        consented_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    service_keys (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(outbox -> events (event_id));
+diesel::joinable!(outbox -> registrations (registration_id));
+diesel::joinable!(registrations -> events (event_id));
 diesel::joinable!(event_organizers -> events (event_id));
 diesel::joinable!(event_organizers -> organizations (organization_id));
 diesel::joinable!(room_bookings -> events (event_id));
@@ -124,9 +188,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     data_version,
     event_organizers,
     events,
+    guest_feeds,
     organizations,
+    outbox,
+    registrations,
     room_bookings,
     rooms,
+    service_keys,
     sessions,
     users,
     venues,

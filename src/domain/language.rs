@@ -55,6 +55,14 @@ impl Language {
         }
     }
 
+    /// The message key of the language's own name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Language::Ja => "language.ja",
+            Language::En => "language.en",
+        }
+    }
+
     pub fn other(self) -> Self {
         match self {
             Language::Ja => Language::En,

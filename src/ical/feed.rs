@@ -82,16 +82,45 @@ pub fn write_timezones(w: &mut Writer, events: &[EventDetails]) {
     }
 }
 
+/// What an iTIP message (RFC 5546) adds to an event: the sequence the
+/// message carries, when the message was made, whether it cancels, and the
+/// guest it is for.
+pub struct Invite<'a> {
+    pub sequence: i32,
+    pub dtstamp: NaiveDateTime,
+    pub cancelled: bool,
+    pub attendee_name: &'a str,
+    pub attendee_email: &'a str,
+}
+
 /// The VEVENT of one event, in `info.lang`.
 pub fn write_event(w: &mut Writer, info: &CalendarInfo<'_>, d: &EventDetails) {
+    write_vevent(w, info, d, None);
+}
+
+/// The VEVENT of one event, for a feed or (with `invite`) for an iTIP message.
+pub fn write_vevent(
+    w: &mut Writer,
+    info: &CalendarInfo<'_>,
+    d: &EventDetails,
+    invite: Option<&Invite<'_>>,
+) {
     let e = &d.event;
     let lang = info.lang;
     let tz = TimeZone::from_stored(&e.time_zone).tz();
     let url = format!("{}/events/{}", info.base_url, e.slug);
     w.begin("VEVENT");
     w.raw("UID", &[], &uid(&e.id, info.uid_host));
-    w.raw("SEQUENCE", &[], &e.revision.to_string());
-    w.raw("DTSTAMP", &[], &utc_stamp(e.updated_at));
+    w.raw(
+        "SEQUENCE",
+        &[],
+        &invite.map_or(e.revision, |i| i.sequence).to_string(),
+    );
+    w.raw(
+        "DTSTAMP",
+        &[],
+        &utc_stamp(invite.map_or(e.updated_at, |i| i.dtstamp)),
+    );
     w.raw("CREATED", &[], &utc_stamp(e.created_at));
     w.raw("LAST-MODIFIED", &[], &utc_stamp(e.updated_at));
     w.raw(
@@ -146,11 +175,28 @@ pub fn write_event(w: &mut Writer, info: &CalendarInfo<'_>, d: &EventDetails) {
         .iter()
         .map(|o| lang.pick(&o.name_ja, &o.name_en))
         .collect();
-    if !organizers.is_empty() {
+    if !organizers.is_empty() || invite.is_some() {
+        let name = if organizers.is_empty() {
+            t(lang, "site.name").to_owned()
+        } else {
+            organizers.join(" × ")
+        };
         w.raw(
             "ORGANIZER",
-            &[("CN", &organizers.join(" × "))],
+            &[("CN", &name)],
             &format!("mailto:{}", info.organizer_email),
+        );
+    }
+    if let Some(i) = invite {
+        w.raw(
+            "ATTENDEE",
+            &[
+                ("CN", i.attendee_name),
+                ("ROLE", "REQ-PARTICIPANT"),
+                ("PARTSTAT", "ACCEPTED"),
+                ("RSVP", "FALSE"),
+            ],
+            &format!("mailto:{}", i.attendee_email),
         );
     }
     if let Ok(kind) = EventKind::parse(&e.kind) {
@@ -160,7 +206,8 @@ pub fn write_event(w: &mut Writer, info: &CalendarInfo<'_>, d: &EventDetails) {
             t(lang, kind.label_key()),
         );
     }
-    let cancelled = e.status == EventStatus::Cancelled.as_str();
+    let cancelled =
+        e.status == EventStatus::Cancelled.as_str() || invite.is_some_and(|i| i.cancelled);
     w.raw(
         "STATUS",
         &[],
@@ -168,4 +215,28 @@ pub fn write_event(w: &mut Writer, info: &CalendarInfo<'_>, d: &EventDetails) {
     );
     w.raw("TRANSP", &[], "OPAQUE");
     w.end("VEVENT");
+}
+
+/// An iTIP message for one guest (RFC 5546): `METHOD:REQUEST` with the
+/// event as it is now, or `METHOD:CANCEL` for a cancelled event or
+/// registration. Same UID as the feeds; the sequence comes from `invite`.
+pub fn itip(info: &CalendarInfo<'_>, d: &EventDetails, invite: &Invite<'_>) -> String {
+    let mut w = Writer::new();
+    w.begin("VCALENDAR");
+    w.raw("VERSION", &[], "2.0");
+    w.raw("PRODID", &[], PRODID);
+    w.raw("CALSCALE", &[], "GREGORIAN");
+    w.raw(
+        "METHOD",
+        &[],
+        if invite.cancelled {
+            "CANCEL"
+        } else {
+            "REQUEST"
+        },
+    );
+    write_timezones(&mut w, std::slice::from_ref(d));
+    write_vevent(&mut w, info, d, Some(invite));
+    w.end("VCALENDAR");
+    w.finish()
 }

@@ -31,7 +31,8 @@ const SLUG_FEEDS: [SlugFeed; 3] = [
 ];
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/calendar.ics", web::get().to(all_events));
+    cfg.route("/calendar.ics", web::get().to(all_events))
+        .route("/feeds/{token}.ics", web::get().to(personal));
     for (path, scope) in SLUG_FEEDS {
         cfg.route(
             path,
@@ -257,7 +258,11 @@ async fn render(
         uid_host: &host,
         organizer_email: &settings.mail_from,
     };
-    let body = calendar(&info, &events);
+    Ok(rendered(calendar(&info, &events), changed_at))
+}
+
+/// A calendar body with its strong ETag and Last-Modified.
+fn rendered(body: String, changed_at: NaiveDateTime) -> Rendered {
     let digest = Sha256::digest(body.as_bytes());
     let etag = format!(
         "\"{}\"",
@@ -268,11 +273,96 @@ async fn render(
             .collect::<String>()
     );
     let last_modified = HttpDate::from(std::time::SystemTime::from(db::to_utc(changed_at)));
-    Ok(Rendered {
+    Rendered {
         body: web::Bytes::from(body),
         etag,
         last_modified,
+    }
+}
+
+/// A guest's own feed: every event registered with their email address. A
+/// cancelled registration stays as cancelled for the grace period, so that
+/// subscribed calendars remove it. Not cached: it is small and private.
+async fn personal(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    use crate::db::registrations as rdb;
+    let lang = language(&query)?;
+    let token = token.into_inner();
+    let cutoff = db::now() - Duration::days(CANCELLED_GRACE_DAYS);
+    let (events, changed_at) = service::run(&state.pool, move |conn| {
+        let key = service::registrations::feed_owner(conn, &token)?;
+        let registrations = rdb::for_email(conn, &key)?;
+        let mut changed_at = NaiveDateTime::MIN;
+        let mut wanted: Vec<(String, bool)> = Vec::new();
+        for r in &registrations {
+            changed_at = changed_at.max(r.updated_at);
+            let active = r.status != "cancelled";
+            match wanted.iter_mut().find(|(id, _)| *id == r.event_id) {
+                Some(entry) => entry.1 |= active,
+                None => wanted.push((r.event_id.clone(), active)),
+            }
+        }
+        let mut events = Vec::new();
+        for (event_id, active) in wanted {
+            let Some(mut event) = crate::db::events::find(conn, &event_id)? else {
+                continue;
+            };
+            if event.status == "draft" {
+                continue;
+            }
+            if !active || event.status == "cancelled" {
+                if event.ends_at < cutoff {
+                    continue;
+                }
+                if !active {
+                    // Matches the CANCEL the guest was sent.
+                    event.status = "cancelled".into();
+                    event.revision += 1;
+                }
+            }
+            changed_at = changed_at.max(event.updated_at);
+            events.push(event);
+        }
+        events.sort_by_key(|e| e.starts_at);
+        Ok((crate::db::events::with_details(conn, events)?, changed_at))
     })
+    .await?;
+    let settings = &state.settings;
+    let source_url = format!(
+        "{}{}",
+        settings.base_url,
+        req.uri().path_and_query().map_or("", |p| p.as_str())
+    );
+    let host = settings.host();
+    let name = format!(
+        "{} – {}",
+        t(lang, "site.name"),
+        t(lang, "registration.personal_feed")
+    );
+    let info = CalendarInfo {
+        name: &name,
+        source_url: &source_url,
+        lang,
+        base_url: &settings.base_url,
+        uid_host: &host,
+        organizer_email: &settings.mail_from,
+    };
+    let changed_at = if changed_at == NaiveDateTime::MIN {
+        db::now()
+    } else {
+        changed_at
+    };
+    let r = rendered(calendar(&info, &events), changed_at);
+    let mut response = respond(&req, &r);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, max-age=300"),
+    );
+    Ok(response)
 }
 
 /// 200 with the feed, or 304 when the client's copy is current

@@ -3,8 +3,10 @@
 
 pub mod admin;
 pub mod feeds;
+pub mod forms;
 pub mod health;
 pub mod public;
+pub mod registrations;
 pub mod views;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
@@ -26,6 +28,52 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
     pub feeds: std::sync::Arc<feeds::FeedCache>,
+    pub keys: crate::service::keys::LinkKeys,
+    pub limiter: std::sync::Arc<RateLimiter>,
+}
+
+/// Requests per client address and minute (fixed one-minute windows).
+/// In memory: each instance counts its own clients.
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: std::sync::Mutex<(u64, std::collections::HashMap<std::net::IpAddr, u32>)>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute,
+            windows: Default::default(),
+        }
+    }
+
+    /// Counts one request; Err(429) past the limit. 0 means no limit.
+    pub fn check(&self, req: &HttpRequest) -> Result<(), AppError> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let Some(ip) = req.peer_addr().map(|a| a.ip()) else {
+            return Ok(());
+        };
+        let minute = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 60);
+        let mut guard = self
+            .windows
+            .lock()
+            .map_err(|_| AppError::Unexpected(anyhow::anyhow!("rate limiter poisoned")))?;
+        let (window, counts) = &mut *guard;
+        if *window != minute {
+            *window = minute;
+            counts.clear();
+        }
+        let count = counts.entry(ip).or_insert(0);
+        *count += 1;
+        if *count > self.per_minute {
+            return Err(AppError::RateLimited);
+        }
+        Ok(())
+    }
 }
 
 pub const LANG_COOKIE: &str = "musubi_lang";
@@ -37,6 +85,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::config)
         .configure(feeds::config)
         .configure(public::config)
+        .configure(registrations::config)
         .configure(admin::config);
 }
 

@@ -4,9 +4,11 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 
+use super::forms::Form;
+use super::registrations;
 use super::views::{EventView, google_calendar_url};
 use super::{AppState, PageContext};
-use crate::db::events::EventFilter;
+use crate::db::events::{EventDetails, EventFilter};
 use crate::db::{self, to_utc};
 use crate::domain::{Invalid, TimeZone};
 use crate::error::AppError;
@@ -229,12 +231,47 @@ async fn calendar(
 
 #[derive(Template)]
 #[template(path = "events/show.html")]
-struct EventPage<'a> {
+pub struct EventPage<'a> {
     ctx: &'a PageContext,
     event: EventView,
     zones: &'a [&'a str],
     event_feed: String,
     google_url: String,
+    /// The registration form, when registration is open.
+    form: Option<Form>,
+    general_errors: Vec<String>,
+    /// Why registration is not open (a message key), when it is not.
+    closed: Option<&'static str>,
+    full: bool,
+}
+
+impl<'a> EventPage<'a> {
+    pub fn new(
+        ctx: &'a PageContext,
+        details: &EventDetails,
+        form: Option<Form>,
+        general_errors: Vec<String>,
+    ) -> Self {
+        let closed = registrations::closed_reason(details);
+        let e = &details.event;
+        let form = match closed {
+            Some(_) => None,
+            None => Some(form.unwrap_or_else(|| {
+                registrations::registration_form(ctx, &e.slug, &registrations::default_fields(ctx))
+            })),
+        };
+        Self {
+            ctx,
+            event: EventView::new(ctx, details),
+            zones: COMMON_ZONES,
+            event_feed: format!("/events/{}.ics", e.slug),
+            google_url: google_calendar_url(ctx, details),
+            form,
+            general_errors,
+            closed,
+            full: e.capacity.is_some_and(|c| e.confirmed_count >= c),
+        }
+    }
 }
 
 #[get("/events/{slug}")]
@@ -249,13 +286,7 @@ async fn event_page(
         service::events::load_public(conn, &slug)
     })
     .await?;
-    ctx.render(&EventPage {
-        ctx: &ctx,
-        event: EventView::new(&ctx, &details),
-        zones: COMMON_ZONES,
-        event_feed: format!("/events/{}.ics", details.event.slug),
-        google_url: google_calendar_url(&ctx, &details),
-    })
+    ctx.render(&EventPage::new(&ctx, &details, None, Vec::new()))
 }
 
 #[derive(Template)]

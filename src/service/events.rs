@@ -3,13 +3,13 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::fields::opt_text;
+use super::fields::{opt_minutes, opt_text};
 use super::organizations::unreachable_validation;
 use crate::db::events::{self as edb, Event, EventChanges, EventDetails, EventFilter, NewEvent};
 use crate::db::{self, DbConn, organizations as orgs, to_utc, venues as vdb, write_tx};
 use crate::domain::{
-    Capacity, Description, EventKind, EventStatus, FieldError, Invalid, Language, Name, Schedule,
-    Slug, TimeZone, Validator, parse_instant,
+    Capacity, Description, EventKind, EventStatus, FieldError, Invalid, Language, Name,
+    ReminderOffsets, Schedule, Slug, TimeZone, Validator, parse_instant,
 };
 use crate::error::AppError;
 
@@ -44,6 +44,9 @@ pub struct EventFields {
     pub registration_closes_at: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub status: Option<String>,
+    /// Minutes before the start when registered guests are reminded.
+    #[serde(default, deserialize_with = "opt_minutes")]
+    pub reminder_offsets: Option<String>,
     #[serde(default)]
     pub organizer_slugs: Vec<String>,
     #[serde(default)]
@@ -75,6 +78,7 @@ pub struct EventInput {
     pub registration_opens_at: Option<DateTime<Utc>>,
     pub registration_closes_at: Option<DateTime<Utc>>,
     pub status: EventStatus,
+    pub reminder_offsets: ReminderOffsets,
     pub organizer_slugs: Vec<Slug>,
     pub room_ids: Vec<String>,
     pub expected_revision: Option<i32>,
@@ -163,6 +167,12 @@ impl EventFields {
                 }),
             },
         );
+        let reminder_offsets = v.check(
+            "reminder_offsets",
+            self.reminder_offsets
+                .as_deref()
+                .map_or(Ok(ReminderOffsets::standard()), ReminderOffsets::parse),
+        );
         let mut organizer_slugs = Vec::new();
         let mut seen = HashSet::new();
         for (i, s) in self.organizer_slugs.iter().enumerate() {
@@ -198,6 +208,7 @@ impl EventFields {
             opens,
             closes,
             status,
+            reminder_offsets,
         ) {
             (
                 Some(slug),
@@ -211,6 +222,7 @@ impl EventFields {
                 Some(registration_opens_at),
                 Some(registration_closes_at),
                 Some(status),
+                Some(reminder_offsets),
             ) => Ok(EventInput {
                 slug,
                 title_ja,
@@ -223,6 +235,7 @@ impl EventFields {
                 registration_opens_at,
                 registration_closes_at,
                 status,
+                reminder_offsets,
                 organizer_slugs,
                 room_ids,
                 expected_revision: self.revision,
@@ -257,6 +270,7 @@ impl EventFields {
             registration_opens_at: e.registration_opens_at.map(show),
             registration_closes_at: e.registration_closes_at.map(show),
             status: Some(e.status.clone()),
+            reminder_offsets: Some(e.reminder_offsets.clone()),
             organizer_slugs: details.organizers.iter().map(|o| o.slug.clone()).collect(),
             room_ids: details.rooms.iter().map(|(r, _)| r.id.clone()).collect(),
             revision: None,
@@ -394,6 +408,7 @@ pub fn create(conn: &mut DbConn, input: &EventInput) -> Result<EventDetails, App
                 registration_opens_at: input.registration_opens_at.map(db::from_utc),
                 registration_closes_at: input.registration_closes_at.map(db::from_utc),
                 status: input.status.as_str(),
+                reminder_offsets: &input.reminder_offsets.to_stored(),
                 revision: 0,
                 created_at: now,
                 updated_at: now,
@@ -437,6 +452,7 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<Event
         if edb::slug_taken(conn, input.slug.as_str(), Some(&e.id))? {
             return Err(slug_conflict());
         }
+        super::registrations::ensure_capacity_holds(e, input.capacity.map(Capacity::get))?;
         let organizer_ids = resolve_references(conn, input, Some(&e.id))?;
         let revision = if is_significant(&current, input) {
             e.revision + 1
@@ -460,12 +476,15 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<Event
                 registration_opens_at: input.registration_opens_at.map(db::from_utc),
                 registration_closes_at: input.registration_closes_at.map(db::from_utc),
                 status: input.status.as_str(),
+                reminder_offsets: &input.reminder_offsets.to_stored(),
                 revision,
                 updated_at: db::now(),
             },
         )?;
         store_relations(conn, &e.id, &organizer_ids, input)?;
-        load(conn, input.slug.as_str())
+        let after = load(conn, input.slug.as_str())?;
+        super::registrations::event_changed(conn, &current.event, &after.event)?;
+        Ok(after)
     })
 }
 
@@ -526,11 +545,14 @@ pub fn cancel(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
                 registration_opens_at: e.registration_opens_at,
                 registration_closes_at: e.registration_closes_at,
                 status: EventStatus::Cancelled.as_str(),
+                reminder_offsets: &e.reminder_offsets,
                 revision: e.revision + 1,
                 updated_at: db::now(),
             },
         )?;
-        load(conn, slug)
+        let after = load(conn, slug)?;
+        super::registrations::event_cancelled(conn, &after.event)?;
+        Ok(after)
     })
 }
 

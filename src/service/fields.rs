@@ -27,6 +27,47 @@ pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
     })
 }
 
+/// Minutes as a JSON list (`[1440, 60]`) or text (`1440,60`), kept as text
+/// for the domain parser; an empty list is kept (it means none).
+pub fn opt_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<i64>),
+        Text(String),
+        Int(i64),
+    }
+    Ok(match Option::<Raw>::deserialize(d)? {
+        None => None,
+        Some(Raw::List(list)) => Some(
+            list.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        Some(Raw::Text(s)) => Some(s),
+        Some(Raw::Int(n)) => Some(n.to_string()),
+    })
+}
+
+/// A yes/no: JSON `true`/`false`, or a form checkbox (`on`, `true`, `yes`, `1`).
+pub fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Option::<Raw>::deserialize(d)? {
+        None => None,
+        Some(Raw::Bool(b)) => Some(b),
+        Some(Raw::Text(s)) => Some(matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "on" | "true" | "yes" | "1"
+        )),
+    })
+}
+
 /// Parses a JSON body into `T`, naming the field a type error is in.
 pub fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut de = serde_json::Deserializer::from_slice(body);

@@ -5,7 +5,10 @@
 pub mod accounts;
 pub mod events;
 pub mod fields;
+pub mod keys;
 pub mod organizations;
+pub mod outbox;
+pub mod registrations;
 pub mod venues;
 
 use actix_web::web;

@@ -5,7 +5,7 @@ use crate::helpers::{
     Backend, ORGANIZER_EMAIL, ORGANIZER_PASSWORD, TestApp, csrf_token, spawn_app,
 };
 
-async fn login(app: &TestApp) {
+pub async fn login(app: &TestApp) {
     let page = app.get("/admin/login").await.text().await.unwrap();
     let token = csrf_token(&page);
     let r = app

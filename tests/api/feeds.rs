@@ -24,7 +24,7 @@ fn run_json(mut command: Command) -> Value {
 }
 
 /// (Python icalendar's reading, ical.js's reading) of a calendar.
-fn parse_independently(ics: &str) -> (Value, Value) {
+pub fn parse_independently(ics: &str) -> (Value, Value) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feed.ics");
     std::fs::write(&path, ics).unwrap();

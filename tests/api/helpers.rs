@@ -6,8 +6,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use diesel::{Connection, RunQueryDsl, pg::PgConnection};
 use musubi::config::{DatabaseUrl, Settings};
 use musubi::db::Pool;
+use musubi::jobs::Worker;
 use musubi::service::accounts;
-use musubi::startup::Application;
+use musubi::startup::{Application, link_keys};
+
+use crate::smtp::SmtpSink;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -49,6 +52,12 @@ pub struct TestApp {
     /// An organizer's API bearer token.
     pub token: String,
     pub database_url: DatabaseUrl,
+    /// The SMTP server the app sends to.
+    pub smtp: SmtpSink,
+    /// A mail worker over the same database and SMTP server, driven by the
+    /// tests (the app's own worker is off unless a test turns it on).
+    pub worker: Worker,
+    pub settings: Settings,
     _dir: Option<tempfile::TempDir>,
     pg_database: Option<(String, String)>,
 }
@@ -131,12 +140,19 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     settings.workers = 2;
     settings.pool_size = 12;
     settings.log = "warn".into();
+    let smtp = SmtpSink::start().await;
+    settings.mail.smtp_url = Some(musubi::config::SmtpUrl::parse(&smtp.url()).unwrap());
+    settings.mail.retry_base = std::time::Duration::from_secs(1);
+    settings.run_worker = false;
+    settings.rate_limit_per_minute = 0;
     configure(&mut settings);
     musubi::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()));
-    let app = Application::build(settings).expect("application builds");
+    let app = Application::build(settings.clone()).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool().clone();
     tokio::spawn(app.run_until_stopped());
+    let keys = link_keys(&settings, &pool).unwrap();
+    let worker = Worker::new(pool.clone(), settings.clone(), keys).unwrap();
     let token = {
         let pool = pool.clone();
         tokio::task::spawn_blocking(move || {
@@ -167,6 +183,9 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         client,
         token,
         database_url,
+        smtp,
+        worker,
+        settings,
         _dir: dir,
         pg_database,
     }

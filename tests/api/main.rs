@@ -2,6 +2,7 @@
 //! PostgreSQL (`MUSUBI_TEST_POSTGRES_URL`), driven over HTTP.
 
 mod helpers;
+mod smtp;
 
 mod admin;
 mod booking;
@@ -9,7 +10,9 @@ mod cli;
 mod events_api;
 mod feeds;
 mod health;
+mod mail;
 mod migrations;
 mod organizations_api;
 mod pages;
+mod registrations;
 mod venues_api;

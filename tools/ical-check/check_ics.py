@@ -25,6 +25,11 @@ def main(path: str) -> None:
             "description": str(event.get("DESCRIPTION", "")),
             "location": str(event.get("LOCATION", "")),
             "organizer_cn": str(event["ORGANIZER"].params.get("CN", "")) if "ORGANIZER" in event else "",
+            "organizer": str(event.get("ORGANIZER", "")),
+            "attendees": [
+                {"address": str(a), "partstat": str(a.params.get("PARTSTAT", "")), "cn": str(a.params.get("CN", ""))}
+                for a in (event.get("ATTENDEE") if isinstance(event.get("ATTENDEE"), list) else [event["ATTENDEE"]] if "ATTENDEE" in event else [])
+            ],
             "tzid": event["DTSTART"].params.get("TZID", ""),
             "start": start.isoformat(),
             "end": end.isoformat(),

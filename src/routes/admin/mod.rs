@@ -3,8 +3,6 @@
 //! carries the CSRF token; success answers 303, invalid input re-renders
 //! the form with what was typed and each problem named (422).
 
-mod forms;
-
 use std::future::Future;
 use std::pin::Pin;
 
@@ -16,7 +14,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use self::forms::{Field, FieldKind, Form, FormErrors};
+use super::forms::{Field, FieldKind, Form, FormErrors};
 use super::{AppState, PageContext, split_csrf};
 use crate::db::DbConn;
 use crate::db::events::{EventDetails, EventFilter};
@@ -58,7 +56,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .route("/events", web::post().to(create_event))
             .route("/events/{slug}/edit", web::get().to(edit_event))
             .route("/events/{slug}", web::post().to(update_event))
-            .route("/events/{slug}/{action}", web::post().to(change_status)),
+            .route("/events/{slug}/{action}", web::post().to(change_status))
+            .route("/outbox", web::get().to(outbox_page))
+            .route("/outbox/{id}/retry", web::post().to(retry_message)),
     );
 }
 
@@ -254,6 +254,75 @@ async fn dashboard(
         organizations,
         venues,
     })
+}
+
+// ---------- outbox ----------
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+struct OutboxPage<'a> {
+    ctx: &'a PageContext,
+    user: &'a User,
+    counts: Vec<(String, i64)>,
+    rows: Vec<OutboxLine>,
+}
+
+struct OutboxLine {
+    id: String,
+    kind: String,
+    recipient: String,
+    status: String,
+    attempts: i32,
+    due: String,
+    error: String,
+    retryable: bool,
+}
+
+/// Mail waiting, failed or dead, with the error of its last try.
+async fn outbox_page(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+) -> Result<HttpResponse, AppError> {
+    let overview = service::run(&state.pool, service::outbox::overview).await?;
+    let rows = overview
+        .rows
+        .into_iter()
+        .map(|(row, recipient)| OutboxLine {
+            retryable: row.status == "failed" || row.status == "dead",
+            due: crate::i18n::format_instant(
+                ctx.lang,
+                crate::db::to_utc(row.due_at),
+                crate::domain::TimeZone::TOKYO,
+            ),
+            error: row.last_error.unwrap_or_default(),
+            id: row.id,
+            kind: row.kind,
+            recipient,
+            status: row.status,
+            attempts: row.attempts,
+        })
+        .collect();
+    ctx.render(&OutboxPage {
+        ctx: &ctx,
+        user: &user.0,
+        counts: overview.counts,
+        rows,
+    })
+}
+
+async fn retry_message(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _user: AdminUser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let (token, _) = split_csrf(&body);
+    ctx.verify_csrf(token.as_deref())?;
+    let id = id.into_inner();
+    service::run(&state.pool, move |conn| service::outbox::retry(conn, &id)).await?;
+    Ok(ctx.see_other("/admin/outbox"))
 }
 
 // ---------- forms ----------
@@ -697,6 +766,7 @@ fn event_form(
         .field(Field::new("capacity", FieldKind::Number))
         .field(Field::new("registration_opens_at", FieldKind::DateTime))
         .field(Field::new("registration_closes_at", FieldKind::DateTime))
+        .field(Field::new("reminder_offsets", FieldKind::Text).hint("hint.reminder_offsets"))
         .field(Field::new(
             "status",
             FieldKind::Select(kind_options(ctx, &statuses, "event_status")),

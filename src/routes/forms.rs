@@ -1,4 +1,4 @@
-//! One generic form for the admin pages: fields are described once, filled
+//! One generic form for the admin and public pages: fields are described once, filled
 //! from the same field structs the API uses, and carry their own errors.
 
 use actix_web::http::StatusCode;
@@ -12,6 +12,7 @@ use crate::routes::PageContext;
 #[derive(Debug, Clone)]
 pub enum FieldKind {
     Text,
+    Email,
     Url,
     Number,
     TextArea,
@@ -23,6 +24,8 @@ pub enum FieldKind {
     Choice(Vec<(String, String)>),
     /// Several of a list, sent as repeated keys.
     Checkboxes(Vec<(String, String)>),
+    /// One yes/no box (sends `on` when ticked).
+    Checkbox,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +45,8 @@ impl Field {
     pub fn new(name: &'static str, kind: FieldKind) -> Self {
         let (input, options) = match kind {
             FieldKind::Text => ("text", Vec::new()),
+            FieldKind::Email => ("email", Vec::new()),
+            FieldKind::Checkbox => ("checkbox", Vec::new()),
             FieldKind::Url => ("url", Vec::new()),
             FieldKind::Number => ("number", Vec::new()),
             FieldKind::TextArea => ("textarea", Vec::new()),
@@ -122,6 +127,7 @@ impl Form {
                     .collect()
             }
             Some(Value::Number(n)) => field.value = n.to_string(),
+            Some(Value::Bool(b)) => field.value = if *b { "on".into() } else { String::new() },
             _ => {}
         }
         self.fields.push(field);

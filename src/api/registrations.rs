@@ -1,0 +1,61 @@
+//! Registration without an account: `POST /api/v1/events/{slug}/registrations`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+use super::{run, stamp};
+use crate::error::ApiError;
+use crate::routes::AppState;
+use crate::service::fields::from_json;
+use crate::service::registrations::{self as svc, Registered, RegistrationFields};
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/events/{slug}/registrations").route(web::post().to(create)));
+}
+
+/// The answer to a registration: where the guest stands and their links
+/// (the only time the API shows them; mail carries them too).
+pub fn json_of(r: &Registered, base_url: &str) -> Value {
+    let reg = &r.registration;
+    json!({
+        "id": reg.id,
+        "event": r.event.slug,
+        "status": reg.status,
+        "waitlist_position": reg.waitlist_position,
+        "name": reg.name,
+        "furigana": reg.furigana,
+        "email": reg.email,
+        "organization": reg.organization,
+        "country": reg.country,
+        "time_zone": reg.time_zone,
+        "language": reg.language,
+        "manage_url": format!("{base_url}/registrations/{}", r.token.expose()),
+        "feed_url": format!("{base_url}/feeds/{}.ics", r.feed_token.expose()),
+        "created_at": stamp(reg.created_at),
+    })
+}
+
+/// 201 with the registration; the same body sent again answers the same
+/// (nothing new is created).
+#[tracing::instrument(skip(state, req, body))]
+async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    state.limiter.check(&req)?;
+    let input = from_json::<RegistrationFields>(&body)?.validate()?;
+    let keys = state.keys.clone();
+    let slug = slug.into_inner();
+    let registered = run(&state, move |conn| {
+        svc::register(conn, &keys, &slug, &input)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/registrations/{}", registered.token.expose()),
+        ))
+        .json(json_of(&registered, &state.settings.base_url)))
+}

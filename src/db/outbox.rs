@@ -1,0 +1,240 @@
+//! The outbox: mail to send, written in the transaction of the change that
+//! causes it, claimed by the worker with a lease.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::outbox;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub dedupe_key: String,
+    pub kind: String,
+    pub registration_id: String,
+    pub event_id: String,
+    pub event_revision: i32,
+    pub reminder_minutes: Option<i32>,
+    pub status: String,
+    pub due_at: NaiveDateTime,
+    pub attempts: i32,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewOutboxRow<'a> {
+    pub id: &'a str,
+    pub dedupe_key: &'a str,
+    pub kind: &'a str,
+    pub registration_id: &'a str,
+    pub event_id: &'a str,
+    pub event_revision: i32,
+    pub reminder_minutes: Option<i32>,
+    pub status: &'a str,
+    pub due_at: NaiveDateTime,
+    pub attempts: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Adds a message unless one with the same key exists; true when added.
+pub fn enqueue(conn: &mut DbConn, row: &NewOutboxRow<'_>) -> QueryResult<bool> {
+    let insert = diesel::insert_into(outbox::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    Ok(per_backend!(conn, |c| insert.execute(c))? == 1)
+}
+
+/// Claims up to `limit` due messages (and those whose lease ran out, from a
+/// worker that died) until `lease_until`, in one transaction: PostgreSQL
+/// picks the rows with `FOR UPDATE SKIP LOCKED`, so that workers never wait
+/// for each other; on SQLite `BEGIN IMMEDIATE` makes the worker the only
+/// writer. The UPDATE repeats the due condition and answers the claimed
+/// rows with `RETURNING`.
+pub fn claim(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let due = || {
+        outbox::status
+            .eq("pending")
+            .and(outbox::due_at.le(now))
+            .or(outbox::status
+                .eq("sending")
+                .and(outbox::lease_until.lt(now)))
+    };
+    super::write_tx(conn, |conn| {
+        let candidates = outbox::table
+            .filter(due())
+            .order(outbox::due_at.asc())
+            .limit(limit)
+            .select(outbox::id);
+        let ids: Vec<String> = match conn {
+            DbConn::Pg(pg) => candidates.for_update().skip_locked().load(pg)?,
+            DbConn::Sqlite(lite) => candidates.load(lite)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let update = || {
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)).filter(due())).set((
+                outbox::status.eq("sending"),
+                outbox::lease_until.eq(Some(lease_until)),
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::updated_at.eq(now),
+            ))
+        };
+        per_backend!(conn, |c| update()
+            .returning(OutboxRow::as_returning())
+            .get_results(c))
+    })
+}
+
+/// Records the outcome of a claimed message, unless the claim was lost
+/// (the lease ran out and another worker took it over).
+fn finish(
+    conn: &mut DbConn,
+    id: &str,
+    attempts: i32,
+    status: &str,
+    due_at: Option<NaiveDateTime>,
+    error: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let target = outbox::table
+        .filter(outbox::id.eq(id))
+        .filter(outbox::status.eq("sending"))
+        .filter(outbox::attempts.eq(attempts));
+    let sent_at = (status == "sent").then_some(now);
+    match due_at {
+        Some(due) => diesel::update(target)
+            .set((
+                outbox::status.eq(status),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(error),
+                outbox::due_at.eq(due),
+                outbox::updated_at.eq(now),
+            ))
+            .execute(conn),
+        None => diesel::update(target)
+            .set((
+                outbox::status.eq(status),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(error),
+                outbox::sent_at.eq(sent_at),
+                outbox::updated_at.eq(now),
+            ))
+            .execute(conn),
+    }
+    .map(drop)
+}
+
+pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> QueryResult<()> {
+    finish(conn, &row.id, row.attempts, "sent", None, None, now)
+}
+
+/// Not sent on purpose (a reminder after the start, a guest who unsubscribed).
+pub fn mark_skipped(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    why: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    finish(conn, &row.id, row.attempts, "skipped", None, Some(why), now)
+}
+
+pub fn mark_failed(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    status: &str,
+    error: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    finish(conn, &row.id, row.attempts, status, None, Some(error), now)
+}
+
+pub fn mark_retry(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    error: &str,
+    due_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    finish(
+        conn,
+        &row.id,
+        row.attempts,
+        "pending",
+        Some(due_at),
+        Some(error),
+        now,
+    )
+}
+
+/// Removes reminders not yet sent, of one registration or of a whole event.
+pub fn drop_pending_reminders(
+    conn: &mut DbConn,
+    event_id: &str,
+    registration_id: Option<&str>,
+) -> QueryResult<usize> {
+    let mut query = diesel::delete(outbox::table)
+        .filter(outbox::event_id.eq(event_id))
+        .filter(outbox::kind.eq("reminder"))
+        .filter(outbox::status.eq("pending"))
+        .into_boxed();
+    if let Some(id) = registration_id {
+        query = query.filter(outbox::registration_id.eq(id));
+    }
+    query.execute(conn)
+}
+
+/// Messages by status, newest first (for the admin page).
+pub fn list(conn: &mut DbConn, statuses: &[&str], limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::status.eq_any(statuses))
+        .order(outbox::updated_at.desc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+pub fn count_by_status(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Puts a failed or dead message back in the queue, due now.
+pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq_any(["failed", "dead"])),
+    )
+    .set((
+        outbox::status.eq("pending"),
+        outbox::due_at.eq(now),
+        outbox::attempts.eq(0),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn for_registration(conn: &mut DbConn, registration_id: &str) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::registration_id.eq(registration_id))
+        .order(outbox::created_at.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)
+}

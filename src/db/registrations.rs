@@ -1,0 +1,259 @@
+//! Registrations for events, seats and the waitlist, personal feed tokens.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{events, guest_feeds, registrations};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = registrations)]
+pub struct Registration {
+    pub id: String,
+    pub event_id: String,
+    pub email: String,
+    pub email_key: String,
+    pub name: String,
+    pub furigana: Option<String>,
+    pub organization: String,
+    pub country: String,
+    pub time_zone: String,
+    pub language: String,
+    pub status: String,
+    pub waitlist_position: Option<i64>,
+    pub token_hash: String,
+    pub reminders: bool,
+    pub consented_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub cancelled_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = registrations)]
+pub struct NewRegistration<'a> {
+    pub id: &'a str,
+    pub event_id: &'a str,
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub name: &'a str,
+    pub furigana: Option<&'a str>,
+    pub organization: &'a str,
+    pub country: &'a str,
+    pub time_zone: &'a str,
+    pub language: &'a str,
+    pub status: &'a str,
+    pub waitlist_position: Option<i64>,
+    pub token_hash: &'a str,
+    pub reminders: bool,
+    pub consented_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewRegistration<'_>) -> QueryResult<()> {
+    diesel::insert_into(registrations::table)
+        .values(new)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Registration>> {
+    registrations::table
+        .find(id)
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Registration>> {
+    registrations::table
+        .filter(registrations::token_hash.eq(hash))
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The registration of this email for this event that is not cancelled.
+pub fn find_active(
+    conn: &mut DbConn,
+    event_id: &str,
+    email_key: &str,
+) -> QueryResult<Option<Registration>> {
+    registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::email_key.eq(email_key))
+        .filter(registrations::status.ne("cancelled"))
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Takes a seat if one is free: one conditional UPDATE, which also locks the
+/// event row on PostgreSQL until the transaction ends. The CHECK on
+/// `confirmed_count` is the backstop.
+pub fn take_seat(conn: &mut DbConn, event_id: &str) -> QueryResult<bool> {
+    let taken = diesel::update(
+        events::table.filter(events::id.eq(event_id)).filter(
+            events::capacity
+                .is_null()
+                .or(events::confirmed_count.lt(events::capacity.assume_not_null())),
+        ),
+    )
+    .set(events::confirmed_count.eq(events::confirmed_count + 1))
+    .execute(conn)?;
+    Ok(taken == 1)
+}
+
+pub fn release_seat(conn: &mut DbConn, event_id: &str) -> QueryResult<()> {
+    diesel::update(
+        events::table
+            .filter(events::id.eq(event_id))
+            .filter(events::confirmed_count.gt(0)),
+    )
+    .set(events::confirmed_count.eq(events::confirmed_count - 1))
+    .execute(conn)
+    .map(drop)
+}
+
+/// Locks the event row (PostgreSQL) so that seat counts and waitlist
+/// positions are read and written by one transaction at a time; SQLite's
+/// `BEGIN IMMEDIATE` already does.
+pub fn lock_event(conn: &mut DbConn, event_id: &str) -> QueryResult<()> {
+    match conn {
+        DbConn::Pg(pg) => events::table
+            .filter(events::id.eq(event_id))
+            .select(events::id)
+            .for_update()
+            .first::<String>(pg)
+            .map(drop),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
+pub fn next_waitlist_position(conn: &mut DbConn, event_id: &str) -> QueryResult<i64> {
+    let max: Option<i64> = registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .select(diesel::dsl::max(registrations::waitlist_position))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// The waitlisted registrations of an event in the order they came.
+pub fn waitlisted(conn: &mut DbConn, event_id: &str) -> QueryResult<Vec<Registration>> {
+    registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::status.eq("waitlisted"))
+        .order((
+            registrations::waitlist_position.asc(),
+            registrations::created_at.asc(),
+        ))
+        .select(Registration::as_select())
+        .load(conn)
+}
+
+/// The registrations of an event that are not cancelled.
+pub fn active_for_event(conn: &mut DbConn, event_id: &str) -> QueryResult<Vec<Registration>> {
+    registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::status.ne("cancelled"))
+        .order(registrations::created_at.asc())
+        .select(Registration::as_select())
+        .load(conn)
+}
+
+pub fn for_email(conn: &mut DbConn, email_key: &str) -> QueryResult<Vec<Registration>> {
+    registrations::table
+        .filter(registrations::email_key.eq(email_key))
+        .order(registrations::created_at.asc())
+        .select(Registration::as_select())
+        .load(conn)
+}
+
+pub fn count_by_status(conn: &mut DbConn, event_id: &str, status: &str) -> QueryResult<i64> {
+    registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::status.eq(status))
+        .count()
+        .get_result(conn)
+}
+
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let cancelled_at = (status == "cancelled").then_some(now);
+    diesel::update(registrations::table.find(id))
+        .set((
+            registrations::status.eq(status),
+            registrations::updated_at.eq(now),
+            registrations::cancelled_at.eq(cancelled_at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn set_reminders(conn: &mut DbConn, id: &str, on: bool) -> QueryResult<()> {
+    diesel::update(registrations::table.find(id))
+        .set(registrations::reminders.eq(on))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Deletes every registration of an email (their outbox rows go with them).
+pub fn delete_for_email(conn: &mut DbConn, email_key: &str) -> QueryResult<usize> {
+    diesel::delete(guest_feeds::table.find(email_key)).execute(conn)?;
+    diesel::delete(registrations::table.filter(registrations::email_key.eq(email_key)))
+        .execute(conn)
+}
+
+/// The generation of an email's personal feed, created at 1 when missing.
+pub fn feed_generation(
+    conn: &mut DbConn,
+    email_key: &str,
+    token_hash_of: impl Fn(i32) -> String,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    let insert = diesel::insert_into(guest_feeds::table)
+        .values((
+            guest_feeds::email_key.eq(email_key),
+            guest_feeds::generation.eq(1),
+            guest_feeds::token_hash.eq(token_hash_of(1)),
+            guest_feeds::updated_at.eq(now),
+        ))
+        .on_conflict_do_nothing();
+    per_backend!(conn, |c| insert.execute(c))?;
+    guest_feeds::table
+        .find(email_key)
+        .select(guest_feeds::generation)
+        .first(conn)
+}
+
+/// Moves an email's personal feed to a new generation; the old URL stops working.
+pub fn rotate_feed(
+    conn: &mut DbConn,
+    email_key: &str,
+    token_hash_of: impl Fn(i32) -> String,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    let current = feed_generation(conn, email_key, &token_hash_of, now)?;
+    let next = current + 1;
+    diesel::update(guest_feeds::table.find(email_key))
+        .set((
+            guest_feeds::generation.eq(next),
+            guest_feeds::token_hash.eq(token_hash_of(next)),
+            guest_feeds::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(next)
+}
+
+pub fn email_of_feed(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<String>> {
+    guest_feeds::table
+        .filter(guest_feeds::token_hash.eq(token_hash))
+        .select(guest_feeds::email_key)
+        .first(conn)
+        .optional()
+}

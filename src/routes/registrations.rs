@@ -1,0 +1,343 @@
+//! Registration through the event page's form (works without JavaScript),
+//! and the guest's manage page reached by the link in every message.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::forms::{Field, FieldKind, Form, FormErrors};
+use super::public::{COMMON_ZONES, EventPage};
+use super::views::{EventView, ZonedTime, zoned_times};
+use super::{AppState, FeedLink, PageContext, split_csrf};
+use crate::db::events::EventDetails;
+use crate::db::{self, to_utc};
+use crate::domain::{EventStatus, Language, TimeZone};
+use crate::error::AppError;
+use crate::service::fields::from_form;
+use crate::service::registrations::{self as svc, RegistrationFields, RegistrationStatus};
+use crate::service::{self};
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events/{slug}/register", web::post().to(register))
+        .route("/registrations/{token}", web::get().to(manage))
+        .route("/registrations/{token}/cancel", web::post().to(cancel))
+        .route("/registrations/{token}/delete", web::post().to(delete))
+        .route(
+            "/registrations/{token}/rotate-feed",
+            web::post().to(rotate_feed),
+        )
+        .route(
+            "/registrations/{token}/unsubscribe",
+            web::get().to(unsubscribe_page),
+        )
+        .route(
+            "/registrations/{token}/unsubscribe",
+            web::post().to(unsubscribe),
+        );
+}
+
+/// Countries offered first in the form; any ISO 3166 code is accepted.
+const COMMON_COUNTRIES: &[&str] = &[
+    "JP", "US", "DE", "GB", "FR", "CH", "SE", "NL", "SG", "KR", "CN", "TW", "IN", "AU", "CA",
+];
+
+/// Why the form is not offered, when it is not.
+pub fn closed_reason(details: &EventDetails) -> Option<&'static str> {
+    let e = &details.event;
+    let now = db::now();
+    if e.status == EventStatus::Cancelled.as_str() {
+        return Some("registration.closed_cancelled");
+    }
+    if e.registration_opens_at.is_some_and(|o| now < o) {
+        return Some("registration.not_open");
+    }
+    let closes = e
+        .registration_closes_at
+        .unwrap_or(e.starts_at)
+        .min(e.starts_at);
+    (now >= closes).then_some("registration.closed")
+}
+
+/// The registration form, filled with `fields` (the guest's own input after
+/// an error; their language and zone preferences on first view).
+pub fn registration_form(ctx: &PageContext, slug: &str, fields: &RegistrationFields) -> Form {
+    let zones = COMMON_ZONES
+        .iter()
+        .map(|z| ((*z).to_owned(), (*z).to_owned()))
+        .collect();
+    let countries = COMMON_COUNTRIES
+        .iter()
+        .map(|c| ((*c).to_owned(), (*c).to_owned()))
+        .collect();
+    let languages = Language::ALL
+        .iter()
+        .map(|l| (l.as_str().to_owned(), ctx.t(l.label_key()).to_owned()))
+        .collect();
+    Form::new(
+        format!("/events/{slug}/register"),
+        "registration.submit",
+        fields,
+        None,
+    )
+    .field(Field::new("name", FieldKind::Text).required())
+    .field(Field::new("furigana", FieldKind::Text).hint("hint.furigana"))
+    .field(Field::new("email", FieldKind::Email).required())
+    .field(Field::new("organization", FieldKind::Text).required())
+    .field(
+        Field::new("country", FieldKind::Choice(countries))
+            .required()
+            .hint("hint.country"),
+    )
+    .field(
+        Field::new("time_zone", FieldKind::Choice(zones))
+            .required()
+            .hint("hint.guest_time_zone"),
+    )
+    .field(Field::new("language", FieldKind::Select(languages)).required())
+    .field(
+        Field::new("consent", FieldKind::Checkbox)
+            .required()
+            .hint("hint.consent"),
+    )
+}
+
+/// The first view's defaults: the page's language and the visitor's zone.
+pub fn default_fields(ctx: &PageContext) -> RegistrationFields {
+    RegistrationFields {
+        time_zone: Some(ctx.viewer_zone.unwrap_or(TimeZone::TOKYO).name().to_owned()),
+        language: Some(ctx.lang.as_str().to_owned()),
+        country: Some("JP".into()),
+        ..Default::default()
+    }
+}
+
+#[tracing::instrument(skip(state, ctx, req, body))]
+async fn register(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let (token, rest) = split_csrf(&body);
+    ctx.verify_csrf(token.as_deref())?;
+    state.limiter.check(&req)?;
+    let slug = slug.into_inner();
+    let submitted: Result<RegistrationFields, AppError> = from_form(&rest);
+    let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
+    let keys = state.keys.clone();
+    let result = match submitted.and_then(|f| f.validate()) {
+        Ok(input) => {
+            let slug = slug.clone();
+            service::run(&state.pool, move |conn| {
+                svc::register(conn, &keys, &slug, &input)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(registered) => Ok(ctx.see_other(&format!(
+            "/registrations/{}?registered=1",
+            registered.token.expose()
+        ))),
+        Err(e) => {
+            let errors = FormErrors::from_error(e)?;
+            let slug2 = slug.clone();
+            let details = service::run(&state.pool, move |conn| {
+                service::events::load_public(conn, &slug2)
+            })
+            .await?;
+            let mut form = registration_form(&ctx, &slug, &fields);
+            let general_errors = form.attach(&ctx, &errors.fields);
+            let page = EventPage::new(&ctx, &details, Some(form), general_errors);
+            ctx.render_status(errors.status, &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registrations/manage.html")]
+struct ManagePage<'a> {
+    ctx: &'a PageContext,
+    token: String,
+    event: EventView,
+    name: String,
+    email: String,
+    organization: String,
+    status: RegistrationStatus,
+    status_label: &'a str,
+    waitlist_position: Option<i64>,
+    times: Vec<ZonedTime>,
+    reminders: bool,
+    just_registered: bool,
+    feed: FeedLink,
+    event_ics: String,
+    google_url: String,
+    open: bool,
+}
+
+#[derive(Deserialize)]
+struct ManageQuery {
+    registered: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+async fn manage(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    token: web::Path<String>,
+    query: web::Query<ManageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let keys = state.keys.clone();
+    let token = token.into_inner();
+    let t2 = token.clone();
+    let m = service::run(&state.pool, move |conn| svc::manage(conn, &keys, &t2)).await?;
+    let r = &m.registration;
+    let guest_zone = TimeZone::from_stored(&r.time_zone);
+    let e = &m.event.event;
+    let mut times = zoned_times(
+        &ctx,
+        to_utc(e.starts_at),
+        to_utc(e.ends_at),
+        TimeZone::from_stored(&e.time_zone),
+    );
+    if !times.iter().any(|t| t.zone == guest_zone.name()) {
+        times.extend(zoned_times_in(&ctx, &m.event, guest_zone));
+    }
+    let status = RegistrationStatus::from_stored(&r.status);
+    let open = status != RegistrationStatus::Cancelled
+        && e.status != EventStatus::Cancelled.as_str()
+        && to_utc(e.starts_at) > chrono::Utc::now();
+    ctx.render(&ManagePage {
+        ctx: &ctx,
+        token: token.clone(),
+        event: EventView::new(&ctx, &m.event),
+        name: r.name.clone(),
+        email: r.email.clone(),
+        organization: r.organization.clone(),
+        status,
+        status_label: ctx.t(status.label_key()),
+        waitlist_position: r.waitlist_position,
+        times,
+        reminders: r.reminders,
+        just_registered: query.registered.is_some(),
+        feed: ctx.feed(format!("/feeds/{}.ics", m.feed_token.expose())),
+        event_ics: format!("/events/{}.ics", e.slug),
+        google_url: super::views::google_calendar_url(&ctx, &m.event),
+        open,
+    })
+}
+
+fn zoned_times_in(ctx: &PageContext, d: &EventDetails, zone: TimeZone) -> Vec<ZonedTime> {
+    let e = &d.event;
+    vec![ZonedTime {
+        text: crate::i18n::format_range(ctx.lang, to_utc(e.starts_at), to_utc(e.ends_at), zone),
+        zone: zone.name(),
+    }]
+}
+
+fn checked(ctx: &PageContext, body: &[u8]) -> Result<(), AppError> {
+    let (token, _) = split_csrf(body);
+    ctx.verify_csrf(token.as_deref())
+}
+
+async fn cancel(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    checked(&ctx, &body)?;
+    let token = token.into_inner();
+    let t2 = token.clone();
+    service::run(&state.pool, move |conn| svc::cancel(conn, &t2)).await?;
+    Ok(ctx.see_other(&format!("/registrations/{token}")))
+}
+
+async fn rotate_feed(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    checked(&ctx, &body)?;
+    let token = token.into_inner();
+    let t2 = token.clone();
+    let keys = state.keys.clone();
+    service::run(&state.pool, move |conn| svc::rotate_feed(conn, &keys, &t2)).await?;
+    Ok(ctx.see_other(&format!("/registrations/{token}")))
+}
+
+#[derive(Template)]
+#[template(path = "registrations/message.html")]
+struct MessagePage<'a> {
+    ctx: &'a PageContext,
+    title: &'a str,
+    text: &'a str,
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    checked(&ctx, &body)?;
+    let token = token.into_inner();
+    service::run(&state.pool, move |conn| svc::delete_data(conn, &token)).await?;
+    ctx.render(&MessagePage {
+        ctx: &ctx,
+        title: ctx.t("registration.deleted_title"),
+        text: ctx.t("registration.deleted_text"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "registrations/unsubscribe.html")]
+struct UnsubscribePage<'a> {
+    ctx: &'a PageContext,
+    token: String,
+    title: String,
+}
+
+/// A confirmation page for people who follow the link instead of their mail
+/// program's one-click button.
+async fn unsubscribe_page(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let keys = state.keys.clone();
+    let t2 = token.clone();
+    let m = service::run(&state.pool, move |conn| svc::manage(conn, &keys, &t2)).await?;
+    ctx.render(&UnsubscribePage {
+        ctx: &ctx,
+        token,
+        title: ctx
+            .pick(&m.event.event.title_ja, &m.event.event.title_en)
+            .to_owned(),
+    })
+}
+
+/// RFC 8058 one-click unsubscribe: mail programs POST
+/// `List-Unsubscribe=One-Click` without cookies, so no CSRF token is asked
+/// for; the unguessable token in the URL is the proof.
+async fn unsubscribe(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    service::run(&state.pool, move |conn| svc::unsubscribe(conn, &token)).await?;
+    ctx.render_status(
+        StatusCode::OK,
+        &MessagePage {
+            ctx: &ctx,
+            title: ctx.t("registration.unsubscribed_title"),
+            text: ctx.t("registration.unsubscribed_text"),
+        },
+    )
+}

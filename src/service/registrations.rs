@@ -1,0 +1,634 @@
+//! Registration for events: seats, the waitlist, cancellation, personal
+//! feeds, and the mail each change puts in the outbox (same transaction).
+
+use chrono::{Duration, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::fields::{opt_flag, opt_text};
+use super::keys::LinkKeys;
+use crate::db::events::{self as edb, Event};
+use crate::db::outbox::{self, NewOutboxRow};
+use crate::db::registrations::{self as rdb, NewRegistration, Registration};
+use crate::db::{self, DbConn, write_tx};
+use crate::domain::{
+    Country, EmailAddress, EventStatus, FieldError, Invalid, Language, Name, ReminderOffsets,
+    TimeZone, Token, Validator,
+};
+use crate::error::AppError;
+
+/// A registration as submitted by the form or the API, before validation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationFields {
+    #[serde(default, deserialize_with = "opt_text")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub furigana: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub organization: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub country: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub time_zone: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub language: Option<String>,
+    #[serde(default, deserialize_with = "opt_flag")]
+    pub consent: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RegistrationInput {
+    pub name: Name,
+    pub furigana: Option<Name>,
+    pub email: EmailAddress,
+    pub organization: Name,
+    pub country: Country,
+    pub time_zone: TimeZone,
+    pub language: Language,
+}
+
+impl RegistrationFields {
+    pub fn validate(&self) -> Result<RegistrationInput, AppError> {
+        self.check().map_err(AppError::Validation)
+    }
+
+    fn check(&self) -> Result<RegistrationInput, Vec<FieldError>> {
+        let text = |o: &Option<String>| o.clone().unwrap_or_default();
+        let mut v = Validator::new();
+        let name = v.check("name", Name::parse(&text(&self.name)));
+        let furigana = v.check(
+            "furigana",
+            self.furigana.as_deref().map(Name::parse).transpose(),
+        );
+        let email = v.check("email", EmailAddress::parse(&text(&self.email)));
+        let organization = v.check("organization", Name::parse(&text(&self.organization)));
+        let country = v.check("country", Country::parse(&text(&self.country)));
+        let time_zone = v.check(
+            "time_zone",
+            self.time_zone
+                .as_deref()
+                .map_or(Ok(TimeZone::TOKYO), TimeZone::parse),
+        );
+        let language = v.check(
+            "language",
+            self.language
+                .as_deref()
+                .map_or(Ok(Language::Ja), Language::parse),
+        );
+        if self.consent != Some(true) {
+            v.add("consent", Invalid::new("invalid.consent_required"));
+        }
+        v.finish()?;
+        match (
+            name,
+            furigana,
+            email,
+            organization,
+            country,
+            time_zone,
+            language,
+        ) {
+            (
+                Some(name),
+                Some(furigana),
+                Some(email),
+                Some(organization),
+                Some(country),
+                Some(time_zone),
+                Some(language),
+            ) => Ok(RegistrationInput {
+                name,
+                furigana,
+                email,
+                organization,
+                country,
+                time_zone,
+                language,
+            }),
+            _ => super::organizations::unreachable_validation(),
+        }
+    }
+}
+
+/// Where a guest stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl RegistrationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Waitlisted => "waitlisted",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_stored(s: &str) -> Self {
+        match s {
+            "confirmed" => Self::Confirmed,
+            "waitlisted" => Self::Waitlisted,
+            _ => Self::Cancelled,
+        }
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Self::Confirmed => "registration.status.confirmed",
+            Self::Waitlisted => "registration.status.waitlisted",
+            Self::Cancelled => "registration.status.cancelled",
+        }
+    }
+}
+
+/// The outcome of a registration: the stored row and the secrets of its links.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub registration: Registration,
+    pub event: Event,
+    pub token: Token,
+    pub feed_token: Token,
+    /// The same form sent again: nothing new was created.
+    pub repeated: bool,
+}
+
+impl Registered {
+    pub fn status(&self) -> RegistrationStatus {
+        RegistrationStatus::from_stored(&self.registration.status)
+    }
+}
+
+/// Lowercased address: the same person whatever case they typed.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn feed_token(
+    conn: &mut DbConn,
+    keys: &LinkKeys,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<Token, AppError> {
+    let generation = rdb::feed_generation(
+        conn,
+        key,
+        |g| keys.feed(key, g).hash().as_str().to_owned(),
+        now,
+    )?;
+    Ok(keys.feed(key, generation))
+}
+
+/// Whether registration is open for this event at `now`: published, not
+/// started, inside its window (which closes at the start when no close is set).
+fn ensure_open(event: &Event, now: NaiveDateTime) -> Result<(), AppError> {
+    match EventStatus::parse(&event.status) {
+        Ok(EventStatus::Published) => {}
+        Ok(EventStatus::Cancelled) => {
+            return Err(AppError::conflict(
+                None,
+                Invalid::new("conflict.registration_event_cancelled"),
+            ));
+        }
+        _ => return Err(AppError::NotFound),
+    }
+    if let Some(opens) = event.registration_opens_at {
+        if now < opens {
+            return Err(AppError::conflict(
+                None,
+                Invalid::new("conflict.registration_not_open"),
+            ));
+        }
+    }
+    let closes = event
+        .registration_closes_at
+        .unwrap_or(event.starts_at)
+        .min(event.starts_at);
+    if now >= closes {
+        return Err(AppError::conflict(
+            None,
+            Invalid::new("conflict.registration_closed"),
+        ));
+    }
+    Ok(())
+}
+
+fn same_person(r: &Registration, input: &RegistrationInput) -> bool {
+    r.name == input.name.as_str()
+        && r.furigana.as_deref() == input.furigana.as_ref().map(Name::as_str)
+        && r.organization == input.organization.as_str()
+        && r.country == input.country.as_str()
+        && r.time_zone == input.time_zone.name()
+        && r.language == input.language.as_str()
+}
+
+/// Registers for a published event: a seat when one is free, else the end
+/// of the waitlist. The same form sent twice answers like the first time.
+#[tracing::instrument(skip(conn, keys, input))]
+pub fn register(
+    conn: &mut DbConn,
+    keys: &LinkKeys,
+    slug: &str,
+    input: &RegistrationInput,
+) -> Result<Registered, AppError> {
+    let now = db::now();
+    let key = email_key(input.email.as_str());
+    write_tx(conn, |conn| {
+        let event = edb::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
+        rdb::lock_event(conn, &event.id)?;
+        if let Some(existing) = rdb::find_active(conn, &event.id, &key)? {
+            if same_person(&existing, input) {
+                let token = keys.registration(&existing.id);
+                let feed_token = feed_token(conn, keys, &key, now)?;
+                return Ok(Registered {
+                    registration: existing,
+                    event,
+                    token,
+                    feed_token,
+                    repeated: true,
+                });
+            }
+            return Err(AppError::conflict(
+                Some("email"),
+                Invalid::new("conflict.already_registered"),
+            ));
+        }
+        ensure_open(&event, now)?;
+        let id = db::new_id();
+        let token = keys.registration(&id);
+        let confirmed = rdb::take_seat(conn, &event.id)?;
+        let (status, position) = if confirmed {
+            (RegistrationStatus::Confirmed, None)
+        } else {
+            (
+                RegistrationStatus::Waitlisted,
+                Some(rdb::next_waitlist_position(conn, &event.id)?),
+            )
+        };
+        rdb::insert(
+            conn,
+            &NewRegistration {
+                id: &id,
+                event_id: &event.id,
+                email: input.email.as_str(),
+                email_key: &key,
+                name: input.name.as_str(),
+                furigana: input.furigana.as_ref().map(Name::as_str),
+                organization: input.organization.as_str(),
+                country: input.country.as_str(),
+                time_zone: input.time_zone.name(),
+                language: input.language.as_str(),
+                status: status.as_str(),
+                waitlist_position: position,
+                token_hash: token.hash().as_str(),
+                reminders: true,
+                consented_at: now,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .map_err(|e| match e {
+            // The unique index is the backstop for a race the lock prevents.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => AppError::conflict(Some("email"), Invalid::new("conflict.already_registered")),
+            other => other.into(),
+        })?;
+        let registration = rdb::find(conn, &id)?.ok_or(AppError::NotFound)?;
+        match status {
+            RegistrationStatus::Confirmed => {
+                enqueue(conn, MailKind::Confirmed, &registration, &event, None, now)?;
+                schedule_reminders(conn, &registration, &event, now)?;
+            }
+            _ => {
+                enqueue(conn, MailKind::Waitlisted, &registration, &event, None, now)?;
+            }
+        }
+        let feed_token = feed_token(conn, keys, &key, now)?;
+        Ok(Registered {
+            registration,
+            event,
+            token,
+            feed_token,
+            repeated: false,
+        })
+    })
+}
+
+/// A registration by the token of its manage link.
+pub fn by_token(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> {
+    let token = Token::parse(token).map_err(|_| AppError::NotFound)?;
+    rdb::find_by_token_hash(conn, token.hash().as_str())?.ok_or(AppError::NotFound)
+}
+
+/// What the manage page shows.
+#[derive(Debug, Clone)]
+pub struct Managed {
+    pub registration: Registration,
+    pub event: crate::db::events::EventDetails,
+    pub feed_token: Token,
+}
+
+pub fn manage(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<Managed, AppError> {
+    let registration = by_token(conn, token)?;
+    let event = edb::find(conn, &registration.event_id)?.ok_or(AppError::NotFound)?;
+    let event = edb::with_details(conn, vec![event])?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    let feed_token = feed_token(conn, keys, &registration.email_key, db::now())?;
+    Ok(Managed {
+        registration,
+        event,
+        feed_token,
+    })
+}
+
+/// Cancels a registration; a freed seat goes to the first on the waitlist.
+/// Cancelling twice changes nothing.
+#[tracing::instrument(skip(conn, token))]
+pub fn cancel(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> {
+    let now = db::now();
+    write_tx(conn, |conn| {
+        let registration = by_token(conn, token)?;
+        if registration.status == RegistrationStatus::Cancelled.as_str() {
+            return Ok(registration);
+        }
+        let event = edb::find(conn, &registration.event_id)?.ok_or(AppError::NotFound)?;
+        rdb::lock_event(conn, &event.id)?;
+        let was_confirmed = registration.status == RegistrationStatus::Confirmed.as_str();
+        rdb::set_status(
+            conn,
+            &registration.id,
+            RegistrationStatus::Cancelled.as_str(),
+            now,
+        )?;
+        outbox::drop_pending_reminders(conn, &event.id, Some(&registration.id))?;
+        if event.status != EventStatus::Cancelled.as_str() {
+            enqueue(
+                conn,
+                MailKind::RegistrationCancelled,
+                &registration,
+                &event,
+                None,
+                now,
+            )?;
+        }
+        if was_confirmed {
+            rdb::release_seat(conn, &event.id)?;
+            promote_waitlisted(conn, &event.id, now)?;
+        }
+        rdb::find(conn, &registration.id)?.ok_or(AppError::NotFound)
+    })
+}
+
+/// Gives free seats to the waitlist in order, telling each promoted guest.
+pub fn promote_waitlisted(
+    conn: &mut DbConn,
+    event_id: &str,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let event = edb::find(conn, event_id)?.ok_or(AppError::NotFound)?;
+    if event.status != EventStatus::Published.as_str() || event.starts_at <= now {
+        return Ok(0);
+    }
+    let mut promoted = 0;
+    for waiting in rdb::waitlisted(conn, event_id)? {
+        if !rdb::take_seat(conn, event_id)? {
+            break;
+        }
+        rdb::set_status(
+            conn,
+            &waiting.id,
+            RegistrationStatus::Confirmed.as_str(),
+            now,
+        )?;
+        let registration = rdb::find(conn, &waiting.id)?.ok_or(AppError::NotFound)?;
+        enqueue(conn, MailKind::Promoted, &registration, &event, None, now)?;
+        schedule_reminders(conn, &registration, &event, now)?;
+        promoted += 1;
+    }
+    Ok(promoted)
+}
+
+/// Stops reminders for one registration (RFC 8058 one-click unsubscribe).
+pub fn unsubscribe(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> {
+    write_tx(conn, |conn| {
+        let registration = by_token(conn, token)?;
+        rdb::set_reminders(conn, &registration.id, false)?;
+        outbox::drop_pending_reminders(conn, &registration.event_id, Some(&registration.id))?;
+        rdb::find(conn, &registration.id)?.ok_or(AppError::NotFound)
+    })
+}
+
+/// A new personal feed URL; the old one answers 404 from now on.
+pub fn rotate_feed(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<Token, AppError> {
+    let now = db::now();
+    write_tx(conn, |conn| {
+        let registration = by_token(conn, token)?;
+        let key = registration.email_key.clone();
+        let generation = rdb::rotate_feed(
+            conn,
+            &key,
+            |g| keys.feed(&key, g).hash().as_str().to_owned(),
+            now,
+        )?;
+        Ok(keys.feed(&key, generation))
+    })
+}
+
+/// Deletes everything stored about the person behind this link: all their
+/// registrations (any event), their mail in the outbox and their feed. Seats
+/// they held go to the waitlists.
+#[tracing::instrument(skip(conn, token))]
+pub fn delete_data(conn: &mut DbConn, token: &str) -> Result<usize, AppError> {
+    let now = db::now();
+    write_tx(conn, |conn| {
+        let registration = by_token(conn, token)?;
+        let all = rdb::for_email(conn, &registration.email_key)?;
+        let held: Vec<String> = all
+            .iter()
+            .filter(|r| r.status == RegistrationStatus::Confirmed.as_str())
+            .map(|r| r.event_id.clone())
+            .collect();
+        let deleted = rdb::delete_for_email(conn, &registration.email_key)?;
+        for event_id in held {
+            rdb::lock_event(conn, &event_id)?;
+            rdb::release_seat(conn, &event_id)?;
+            promote_waitlisted(conn, &event_id, now)?;
+        }
+        Ok(deleted)
+    })
+}
+
+/// The email behind a personal feed token.
+pub fn feed_owner(conn: &mut DbConn, token: &str) -> Result<String, AppError> {
+    let token = Token::parse(token).map_err(|_| AppError::NotFound)?;
+    rdb::email_of_feed(conn, token.hash().as_str())?.ok_or(AppError::NotFound)
+}
+
+/// The kinds of mail musubi sends to guests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    Confirmed,
+    Waitlisted,
+    Promoted,
+    Changed,
+    EventCancelled,
+    RegistrationCancelled,
+    Reminder,
+}
+
+impl MailKind {
+    pub const ALL: [MailKind; 7] = [
+        MailKind::Confirmed,
+        MailKind::Waitlisted,
+        MailKind::Promoted,
+        MailKind::Changed,
+        MailKind::EventCancelled,
+        MailKind::RegistrationCancelled,
+        MailKind::Reminder,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Waitlisted => "waitlisted",
+            Self::Promoted => "promoted",
+            Self::Changed => "changed",
+            Self::EventCancelled => "event_cancelled",
+            Self::RegistrationCancelled => "registration_cancelled",
+            Self::Reminder => "reminder",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Puts one message in the outbox. The key makes it exist once: per
+/// registration, plus the event revision for changes and the offset (and
+/// revision) for reminders.
+fn enqueue(
+    conn: &mut DbConn,
+    kind: MailKind,
+    registration: &Registration,
+    event: &Event,
+    reminder: Option<(i32, NaiveDateTime)>,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let dedupe_key = match (kind, reminder) {
+        (MailKind::Changed, _) => format!("changed:{}:{}", registration.id, event.revision),
+        (MailKind::Reminder, Some((minutes, _))) => {
+            format!("reminder:{}:{minutes}:{}", registration.id, event.revision)
+        }
+        (kind, _) => format!("{}:{}", kind.as_str(), registration.id),
+    };
+    let id = db::new_id();
+    Ok(outbox::enqueue(
+        conn,
+        &NewOutboxRow {
+            id: &id,
+            dedupe_key: &dedupe_key,
+            kind: kind.as_str(),
+            registration_id: &registration.id,
+            event_id: &event.id,
+            event_revision: event.revision,
+            reminder_minutes: reminder.map(|(m, _)| m),
+            status: "pending",
+            due_at: reminder.map_or(now, |(_, due)| due),
+            attempts: 0,
+            created_at: now,
+            updated_at: now,
+        },
+    )?)
+}
+
+/// Reminders for a confirmed registration at each offset still ahead.
+fn schedule_reminders(
+    conn: &mut DbConn,
+    registration: &Registration,
+    event: &Event,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    if !registration.reminders || registration.status != RegistrationStatus::Confirmed.as_str() {
+        return Ok(());
+    }
+    for minutes in ReminderOffsets::from_stored(&event.reminder_offsets).minutes() {
+        let due = event.starts_at - Duration::minutes(i64::from(*minutes));
+        if due > now {
+            enqueue(
+                conn,
+                MailKind::Reminder,
+                registration,
+                event,
+                Some((*minutes, due)),
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// After an event changed (inside the same transaction): confirmed guests
+/// get an updated invite when its time, place or status changed, reminders
+/// follow the new start, and new seats go to the waitlist.
+pub fn event_changed(conn: &mut DbConn, before: &Event, after: &Event) -> Result<(), AppError> {
+    let now = db::now();
+    let published = after.status == EventStatus::Published.as_str();
+    if after.revision != before.revision || after.reminder_offsets != before.reminder_offsets {
+        outbox::drop_pending_reminders(conn, &after.id, None)?;
+        for registration in rdb::active_for_event(conn, &after.id)? {
+            if registration.status != RegistrationStatus::Confirmed.as_str() {
+                continue;
+            }
+            if published && after.revision != before.revision {
+                enqueue(conn, MailKind::Changed, &registration, after, None, now)?;
+            }
+            if published {
+                schedule_reminders(conn, &registration, after, now)?;
+            }
+        }
+    }
+    if published && after.capacity.unwrap_or(i32::MAX) > before.capacity.unwrap_or(i32::MAX) {
+        promote_waitlisted(conn, &after.id, now)?;
+    }
+    Ok(())
+}
+
+/// After an event was cancelled (inside the same transaction): every guest
+/// gets a cancellation, and no reminder goes out.
+pub fn event_cancelled(conn: &mut DbConn, event: &Event) -> Result<(), AppError> {
+    let now = db::now();
+    outbox::drop_pending_reminders(conn, &event.id, None)?;
+    for registration in rdb::active_for_event(conn, &event.id)? {
+        enqueue(
+            conn,
+            MailKind::EventCancelled,
+            &registration,
+            event,
+            None,
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Refuses a capacity below the seats already given.
+pub fn ensure_capacity_holds(event: &Event, capacity: Option<i32>) -> Result<(), AppError> {
+    if let Some(c) = capacity {
+        if c < event.confirmed_count {
+            return Err(AppError::field(
+                "capacity",
+                Invalid::new("invalid.capacity_below_confirmed")
+                    .with("confirmed", event.confirmed_count),
+            ));
+        }
+    }
+    Ok(())
+}
