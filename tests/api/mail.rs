@@ -19,6 +19,7 @@ both_backends!(
     a_permanent_refusal_fails_at_once_and_the_admin_can_retry,
     reminders_arrive_once_at_their_time_and_never_after_cancellation,
     reminders_due_while_smtp_is_down_go_out_when_it_is_back,
+    reminders_follow_a_moved_event_and_new_offsets,
     a_killed_worker_loses_nothing
 );
 
@@ -389,4 +390,66 @@ async fn a_killed_worker_loses_nothing(backend: Backend) {
         .collect();
     let unique: BTreeSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), 12);
+}
+
+async fn reminders_follow_a_moved_event_and_new_offsets(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let event = event_with_capacity(&app, "partnering-day", 10, 3).await;
+    let old_start = starts_at(&event);
+    register(
+        &app,
+        "partnering-day",
+        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
+    )
+    .await;
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    let new_start = old_start + Duration::days(1);
+    let (status, changed) = app
+        .api_patch(
+            "/api/v1/events/partnering-day",
+            &serde_json::json!({
+                "starts_at": new_start.to_rfc3339(),
+                "ends_at": (new_start + Duration::hours(3)).to_rfc3339(),
+                "reminder_offsets": [120],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["reminder_offsets"], serde_json::json!([120]));
+    let round = app
+        .worker
+        .run_until_idle(old_start - Duration::minutes(59))
+        .await
+        .unwrap();
+    assert_eq!(
+        round.sent, 1,
+        "only the change notice, no reminder for the old time: {round:?}"
+    );
+    assert_eq!(
+        app.worker
+            .run_until_idle(new_start - Duration::minutes(121))
+            .await
+            .unwrap()
+            .claimed,
+        0
+    );
+    let round = app
+        .worker
+        .run_until_idle(new_start - Duration::minutes(119))
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 1, "{round:?}");
+    let last = app.smtp.received().pop().unwrap();
+    assert!(
+        last.parsed().body_text(0).unwrap().contains("2時間後"),
+        "the new offset"
+    );
+    let (status, refused) = app
+        .api_patch(
+            "/api/v1/events/partnering-day",
+            &serde_json::json!({"reminder_offsets": [0]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(crate::helpers::error_fields(&refused), ["reminder_offsets"]);
 }

@@ -14,5 +14,6 @@ mod mail;
 mod migrations;
 mod organizations_api;
 mod pages;
+mod registration_pages;
 mod registrations;
 mod venues_api;
