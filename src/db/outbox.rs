@@ -75,7 +75,7 @@ pub fn claim(
     super::write_tx(conn, |conn| {
         let candidates = outbox::table
             .filter(due())
-            .order(outbox::due_at.asc())
+            .order((outbox::due_at.asc(), outbox::created_at.asc()))
             .limit(limit)
             .select(outbox::id);
         let ids: Vec<String> = match conn {
@@ -93,9 +93,12 @@ pub fn claim(
                 outbox::updated_at.eq(now),
             ))
         };
-        per_backend!(conn, |c| update()
+        let mut claimed: Vec<OutboxRow> = per_backend!(conn, |c| update()
             .returning(OutboxRow::as_returning())
-            .get_results(c))
+            .get_results(c))?;
+        // RETURNING does not keep the order of the SELECT.
+        claimed.sort_by_key(|r| (r.due_at, r.created_at));
+        Ok(claimed)
     })
 }
 

@@ -587,6 +587,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Thank you; we have your registration and will send a confirmation email.",
     ),
     ("registration.position", "順番:", "position"),
+    (
+        "registration.bookmark",
+        "このページがご登録の確認・キャンセル用のページです(メールにも記載しています):",
+        "This page is where you see or cancel your registration (the link is in our email too):",
+    ),
     ("registration.reminders", "リマインダー", "Reminders"),
     ("registration.reminders_on", "受け取る", "On"),
     ("registration.reminders_off", "停止中", "Off"),

@@ -76,11 +76,33 @@ impl Worker {
             claimed: rows.len(),
             ..Round::default()
         };
-        let outcomes: Vec<Outcome> = futures_util::stream::iter(rows)
-            .map(|row| self.process(row, now))
+        // One guest's messages go out in the order they were queued (a
+        // cancellation must not overtake the invite it cancels); different
+        // guests' messages go out side by side.
+        let mut by_guest: Vec<Vec<OutboxRow>> = Vec::new();
+        for row in rows {
+            match by_guest
+                .iter_mut()
+                .find(|g| g[0].registration_id == row.registration_id)
+            {
+                Some(group) => group.push(row),
+                None => by_guest.push(vec![row]),
+            }
+        }
+        let outcomes: Vec<Outcome> = futures_util::stream::iter(by_guest)
+            .map(|group| async move {
+                let mut outcomes = Vec::with_capacity(group.len());
+                for row in group {
+                    outcomes.push(self.process(row, now).await);
+                }
+                outcomes
+            })
             .buffer_unordered(self.settings.mail.concurrency)
-            .collect()
-            .await;
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
         for o in outcomes {
             match o {
                 Outcome::Sent => round.sent += 1,

@@ -6,6 +6,7 @@ mod smtp;
 
 mod admin;
 mod booking;
+mod browser;
 mod cli;
 mod events_api;
 mod feeds;

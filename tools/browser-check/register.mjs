@@ -1,0 +1,54 @@
+// Registers for an event through musubi's form in headless Chromium (the
+// system's, from Debian), then follows the manage link and cancels.
+// Usage: node register.mjs BASE_URL EVENT_SLUG EMAIL
+// Prints what it saw as JSON; exits non-zero when a step fails.
+import { chromium } from "playwright-core";
+
+const [base, slug, email] = process.argv.slice(2);
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const seen = {};
+try {
+  const page = await browser.newPage();
+  await page.goto(`${base}/events/${slug}?lang=en`);
+  await page.fill("#name", "Anna Schmidt");
+  await page.fill("#email", email);
+  await page.fill("#organization", "Berlin Pharma GmbH");
+  await page.fill("#country", "DE");
+  await page.fill("#time_zone", "Europe/Berlin");
+  await page.selectOption("#language", "en");
+  await page.check("#consent");
+  await Promise.all([
+    page.waitForURL(/\/registrations\/[^/?]+\?registered=1$/),
+    page.click("form.registration-form button[type=submit]"),
+  ]);
+  seen.confirmation = (await page.textContent(".notice.success"))?.trim();
+  seen.status = (await page.textContent(".registration-status strong"))?.trim();
+  seen.times = await page.$$eval("ul.times li", (items) => items.map((li) => li.textContent.trim()));
+
+  await Promise.all([page.waitForURL(/\/registrations\/[^/?]+$/), page.click("a.manage-link")]);
+  seen.manage_url = page.url();
+  await Promise.all([
+    page.waitForNavigation(),
+    page.click("form.cancel-registration button[type=submit]"),
+  ]);
+  seen.status_after_cancel = (await page.textContent(".registration-status strong"))?.trim();
+  console.log(JSON.stringify(seen));
+} catch (e) {
+  console.error(`browser check failed: ${e.message}\nseen so far: ${JSON.stringify(seen)}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
