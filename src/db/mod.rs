@@ -156,15 +156,58 @@ fn versions(list: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
 /// Runs `f` in one write transaction. On SQLite that is `BEGIN IMMEDIATE`,
 /// which takes the write lock up front: concurrent writers queue on
 /// busy_timeout instead of failing with SQLITE_BUSY when they upgrade a read.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    static HOLDS_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The in-process SQLite writer lock; taken once per thread, so that a
+/// write transaction started inside another cannot deadlock on it.
+struct WriterGuard(Option<std::sync::MutexGuard<'static, ()>>);
+
+impl WriterGuard {
+    fn acquire() -> Self {
+        if HOLDS_WRITER.with(std::cell::Cell::get) {
+            return Self(None);
+        }
+        let guard = SQLITE_WRITER
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        HOLDS_WRITER.with(|h| h.set(true));
+        Self(Some(guard))
+    }
+}
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        if self.0.take().is_some() {
+            HOLDS_WRITER.with(|h| h.set(false));
+        }
+    }
+}
+
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
-    }
+    // SQLite has one writer at a time. Within this process the writers
+    // queue on a mutex: SQLite's own busy handler would make them sleep
+    // and retry, which wastes the lock's free moments and stretches the
+    // tail latency. Other processes (a separate `musubi worker`) still
+    // meet the busy timeout.
+    let _writer = match conn {
+        DbConn::Sqlite(c) => {
+            let guard = WriterGuard::acquire();
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            Some(guard)
+        }
+        DbConn::Pg(_) => {
+            <DbConn as Connection>::TransactionManager::begin_transaction(conn)?;
+            None
+        }
+    };
     match f(conn) {
         Ok(value) => {
             <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;

@@ -216,6 +216,14 @@ pub fn feed_generation(
     token_hash_of: impl Fn(i32) -> String,
     now: NaiveDateTime,
 ) -> QueryResult<i32> {
+    let existing = guest_feeds::table
+        .find(email_key)
+        .select(guest_feeds::generation)
+        .first(conn)
+        .optional()?;
+    if let Some(generation) = existing {
+        return Ok(generation);
+    }
     let insert = diesel::insert_into(guest_feeds::table)
         .values((
             guest_feeds::email_key.eq(email_key),

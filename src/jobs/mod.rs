@@ -2,6 +2,7 @@
 //! them, and records the outcome. Runs inside `musubi serve` and alone as
 //! `musubi worker`; several workers may run against one PostgreSQL.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -44,9 +45,24 @@ pub struct Round {
 
 enum Outcome {
     Sent,
-    Retry,
-    Failed,
+    Retry(chrono::NaiveDateTime),
+    /// `failed` (refused) or `dead` (out of attempts).
+    Failed(&'static str),
     Skipped,
+}
+
+/// What a message needs besides its outbox row.
+#[derive(Clone)]
+struct Context {
+    registration: Registration,
+    event: Arc<EventDetails>,
+    feed_generation: i32,
+}
+
+struct Decision {
+    row: OutboxRow,
+    outcome: Outcome,
+    error: Option<String>,
 }
 
 impl Worker {
@@ -64,9 +80,11 @@ impl Worker {
         self.mailer.describe()
     }
 
-    /// Claims what is due at `now` and sends it, several at a time.
+    /// Claims what is due at `now` and sends it, several at a time: one
+    /// query round to load what the messages need, the sends side by side,
+    /// one transaction to record the outcomes.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Round, AppError> {
-        let limit = (self.settings.mail.concurrency * 8) as i64;
+        let limit = (self.settings.mail.concurrency * 16) as i64;
         let at = db::from_utc(now);
         let rows = service::run(&self.pool, move |conn| {
             Ok(outbox::claim(conn, at, at + LEASE, limit)?)
@@ -76,26 +94,31 @@ impl Worker {
             claimed: rows.len(),
             ..Round::default()
         };
+        if rows.is_empty() {
+            return Ok(round);
+        }
+        let contexts = self.load(rows.clone()).await?;
         // One guest's messages go out in the order they were queued (a
         // cancellation must not overtake the invite it cancels); different
         // guests' messages go out side by side.
-        let mut by_guest: Vec<Vec<OutboxRow>> = Vec::new();
-        for row in rows {
+        let mut by_guest: Vec<Vec<(OutboxRow, Option<Context>)>> = Vec::new();
+        for (row, context) in rows.into_iter().zip(contexts) {
             match by_guest
                 .iter_mut()
-                .find(|g| g[0].registration_id == row.registration_id)
+                .find(|g| g[0].0.registration_id == row.registration_id)
             {
-                Some(group) => group.push(row),
-                None => by_guest.push(vec![row]),
+                Some(group) => group.push((row, context)),
+                None => by_guest.push(vec![(row, context)]),
             }
         }
-        let outcomes: Vec<Outcome> = futures_util::stream::iter(by_guest)
+        let decisions: Vec<Decision> = futures_util::stream::iter(by_guest)
             .map(|group| async move {
-                let mut outcomes = Vec::with_capacity(group.len());
-                for row in group {
-                    outcomes.push(self.process(row, now).await);
+                let mut decisions = Vec::with_capacity(group.len());
+                for (row, context) in group {
+                    let result = self.deliver(&row, context, now).await;
+                    decisions.push(self.decide(row, result, now));
                 }
-                outcomes
+                decisions
             })
             .buffer_unordered(self.settings.mail.concurrency)
             .collect::<Vec<_>>()
@@ -103,15 +126,80 @@ impl Worker {
             .into_iter()
             .flatten()
             .collect();
-        for o in outcomes {
-            match o {
+        for d in &decisions {
+            match d.outcome {
                 Outcome::Sent => round.sent += 1,
-                Outcome::Retry => round.retried += 1,
-                Outcome::Failed => round.failed += 1,
+                Outcome::Retry(_) => round.retried += 1,
+                Outcome::Failed(_) => round.failed += 1,
                 Outcome::Skipped => round.skipped += 1,
             }
         }
+        let written = service::run(&self.pool, move |conn| {
+            db::write_tx(conn, |conn| {
+                for d in &decisions {
+                    let error = d.error.as_deref().unwrap_or("");
+                    match d.outcome {
+                        Outcome::Sent => outbox::mark_sent(conn, &d.row, at)?,
+                        Outcome::Skipped => outbox::mark_skipped(conn, &d.row, error, at)?,
+                        Outcome::Retry(due) => outbox::mark_retry(conn, &d.row, error, due, at)?,
+                        Outcome::Failed(status) => {
+                            outbox::mark_failed(conn, &d.row, status, error, at)?
+                        }
+                    }
+                }
+                Ok::<_, AppError>(())
+            })
+        })
+        .await;
+        if let Err(e) = written {
+            // The leases run out and the messages are tried again.
+            tracing::error!(error = %e, "could not record send outcomes");
+        }
         Ok(round)
+    }
+
+    /// What each message needs, read in one go (events once per batch).
+    async fn load(&self, rows: Vec<OutboxRow>) -> Result<Vec<Option<Context>>, AppError> {
+        let keys = self.keys.clone();
+        service::run(&self.pool, move |conn| {
+            let mut events: HashMap<String, Option<Arc<EventDetails>>> = HashMap::new();
+            let mut contexts = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let Some(registration) = rdb::find(conn, &row.registration_id)? else {
+                    contexts.push(None);
+                    continue;
+                };
+                let event = match events.get(&row.event_id) {
+                    Some(e) => e.clone(),
+                    None => {
+                        let loaded = match edb::find(conn, &row.event_id)? {
+                            Some(e) => edb::with_details(conn, vec![e])?.pop().map(Arc::new),
+                            None => None,
+                        };
+                        events.insert(row.event_id.clone(), loaded.clone());
+                        loaded
+                    }
+                };
+                let Some(event) = event else {
+                    contexts.push(None);
+                    continue;
+                };
+                let key = registration.email_key.clone();
+                let generation = rdb::feed_generation(
+                    conn,
+                    &key,
+                    |g| keys.feed(&key, g).hash().as_str().to_owned(),
+                    db::now(),
+                )?;
+                contexts.push(Some(Context {
+                    registration,
+                    event,
+                    feed_generation: generation,
+                }));
+            }
+            Ok(contexts)
+        })
+        .await
     }
 
     /// Rounds at `now` until nothing is due (for tests and `worker --once`).
@@ -155,56 +243,29 @@ impl Worker {
         tracing::info!("mail worker stopped");
     }
 
-    async fn process(&self, row: OutboxRow, now: DateTime<Utc>) -> Outcome {
-        match self.try_process(&row, now).await {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                tracing::error!(id = %row.id, error = %e, "could not process a message");
-                let message = e.to_string();
-                self.record(row, now, Err((true, message))).await
-            }
-        }
-    }
-
-    async fn try_process(&self, row: &OutboxRow, now: DateTime<Utc>) -> Result<Outcome, AppError> {
-        let kind = MailKind::parse(&row.kind)
-            .ok_or_else(|| anyhow::anyhow!("unknown mail kind {}", row.kind))?;
-        let (registration_id, event_id) = (row.registration_id.clone(), row.event_id.clone());
-        let keys = self.keys.clone();
-        let loaded = service::run(&self.pool, move |conn| {
-            let Some(registration) = rdb::find(conn, &registration_id)? else {
-                return Ok(None);
-            };
-            let Some(event) = edb::find(conn, &event_id)? else {
-                return Ok(None);
-            };
-            let event = edb::with_details(conn, vec![event])?
-                .pop()
-                .ok_or(AppError::NotFound)?;
-            let generation = rdb::feed_generation(
-                conn,
-                &registration.email_key,
-                |g| {
-                    keys.feed(&registration.email_key, g)
-                        .hash()
-                        .as_str()
-                        .to_owned()
-                },
-                db::now(),
-            )?;
-            Ok(Some((registration, event, generation)))
-        })
-        .await?;
-        let Some((registration, event, generation)) = loaded else {
-            return Ok(self
-                .record(row.clone(), now, Ok(Some("guest or event deleted")))
-                .await);
+    /// Sends one message: `Ok(None)` sent, `Ok(Some(why))` not to be sent,
+    /// `Err((transient, error))` not delivered.
+    async fn deliver(
+        &self,
+        row: &OutboxRow,
+        context: Option<Context>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<&'static str>, (bool, String)> {
+        let Some(Context {
+            registration,
+            event,
+            feed_generation,
+        }) = context
+        else {
+            return Ok(Some("guest or event deleted"));
         };
+        let kind = MailKind::parse(&row.kind)
+            .ok_or_else(|| (false, format!("unknown mail kind {}", row.kind)))?;
         if let Some(why) = skip_reason(kind, &registration, &event, now) {
-            return Ok(self.record(row.clone(), now, Ok(Some(why))).await);
+            return Ok(Some(why));
         }
         let token = self.keys.registration(&registration.id);
-        let feed_token = self.keys.feed(&registration.email_key, generation);
+        let feed_token = self.keys.feed(&registration.email_key, feed_generation);
         let base = &self.settings.base_url;
         let host = self.settings.host();
         let input = MailInput {
@@ -224,7 +285,8 @@ impl Worker {
             host: &host,
             from: &self.settings.mail_from,
         };
-        let composed = email::compose(&input).map_err(|e| anyhow::anyhow!("composing: {e}"))?;
+        // A message that cannot be built will not build on a retry either.
+        let composed = email::compose(&input).map_err(|e| (false, format!("composing: {e}")))?;
         let lang = Language::parse(&registration.language).unwrap_or_default();
         let message = email::to_message(
             &composed,
@@ -233,63 +295,44 @@ impl Worker {
             &registration.name,
             &registration.email,
         )
-        .map_err(|e| AppError::Unexpected(e.context("building the message")))?;
-        let result = self.mailer.send(&message, &row.id).await;
-        Ok(self
-            .record(
-                row.clone(),
-                now,
-                match result {
-                    Ok(()) => Ok(None),
-                    Err(e) => Err((e.transient, e.message)),
-                },
-            )
-            .await)
+        .map_err(|e| (false, format!("building the message: {e}")))?;
+        self.mailer
+            .send(&message, &row.id)
+            .await
+            .map(|()| None)
+            .map_err(|e| (e.transient, e.message))
     }
 
-    /// Stores the outcome: `Ok(None)` sent, `Ok(Some(why))` skipped,
-    /// `Err((transient, error))` not delivered.
-    async fn record(
+    /// What to record: a temporary failure is retried until the attempts
+    /// run out (dead); a permanent one (SMTP 5xx) fails at once.
+    fn decide(
         &self,
         row: OutboxRow,
-        now: DateTime<Utc>,
         result: Result<Option<&'static str>, (bool, String)>,
-    ) -> Outcome {
-        let at = db::from_utc(now);
+        now: DateTime<Utc>,
+    ) -> Decision {
         let max = self.settings.mail.max_attempts;
-        let base = self.settings.mail.retry_base;
-        // A temporary failure is retried until the attempts run out (dead);
-        // a permanent one (SMTP 5xx) fails at once.
-        let (outcome, stored, status_on_failure) = match result {
-            Ok(None) => (Outcome::Sent, None, "failed"),
-            Ok(Some(why)) => (Outcome::Skipped, Some(why.to_owned()), "failed"),
-            Err((true, e)) if row.attempts < max => (Outcome::Retry, Some(e), "failed"),
-            Err((true, e)) => (Outcome::Failed, Some(e), "dead"),
-            Err((false, e)) => (Outcome::Failed, Some(e), "failed"),
+        let (outcome, error) = match result {
+            Ok(None) => (Outcome::Sent, None),
+            Ok(Some(why)) => (Outcome::Skipped, Some(why.to_owned())),
+            Err((true, e)) if row.attempts < max => {
+                let due = db::from_utc(now) + backoff(self.settings.mail.retry_base, row.attempts);
+                tracing::warn!(id = %row.id, attempts = row.attempts, error = %e, "mail not delivered; will retry");
+                (Outcome::Retry(due), Some(e))
+            }
+            Err((true, e)) => {
+                tracing::error!(id = %row.id, error = %e, "mail not delivered; giving up");
+                (Outcome::Failed("dead"), Some(e))
+            }
+            Err((false, e)) => {
+                tracing::error!(id = %row.id, error = %e, "mail refused");
+                (Outcome::Failed("failed"), Some(e))
+            }
         };
-        let delay = backoff(base, row.attempts);
-        let id = row.id.clone();
-        let written = service::run(&self.pool, move |conn| {
-            match (&outcome, stored.as_deref()) {
-                (Outcome::Sent, _) => outbox::mark_sent(conn, &row, at)?,
-                (Outcome::Skipped, why) => outbox::mark_skipped(conn, &row, why.unwrap_or(""), at)?,
-                (Outcome::Retry, e) => {
-                    outbox::mark_retry(conn, &row, e.unwrap_or(""), at + delay, at)?
-                }
-                (Outcome::Failed, e) => {
-                    outbox::mark_failed(conn, &row, status_on_failure, e.unwrap_or(""), at)?
-                }
-            }
-            Ok(outcome)
-        })
-        .await;
-        match written {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                // The lease runs out and the message is tried again.
-                tracing::error!(%id, error = %e, "could not record a send outcome");
-                Outcome::Retry
-            }
+        Decision {
+            row,
+            outcome,
+            error,
         }
     }
 }

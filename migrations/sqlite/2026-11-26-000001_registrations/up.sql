@@ -31,6 +31,8 @@ CREATE TABLE registrations (
 CREATE UNIQUE INDEX registrations_one_active_per_email
     ON registrations (event_id, email_key) WHERE status <> 'cancelled';
 CREATE INDEX registrations_event_status ON registrations (event_id, status, waitlist_position);
+-- The next waitlist position is MAX(waitlist_position) of the event.
+CREATE INDEX registrations_waitlist_position ON registrations (event_id, waitlist_position);
 CREATE INDEX registrations_email_key ON registrations (email_key);
 
 CREATE TABLE guest_feeds (
