@@ -128,6 +128,8 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
     Ok(r2d2::Pool::builder()
         .max_size(size)
         .connection_timeout(Duration::from_secs(10))
+        // A server connection can break between uses; a SQLite file cannot.
+        .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
         .build_unchecked(manager))
 }
 

@@ -51,11 +51,12 @@ pub struct NewRegistration<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConn, new: &NewRegistration<'_>) -> QueryResult<()> {
-    diesel::insert_into(registrations::table)
-        .values(new)
-        .execute(conn)
-        .map(drop)
+/// Stores a registration and answers it as stored.
+pub fn insert(conn: &mut DbConn, new: &NewRegistration<'_>) -> QueryResult<Registration> {
+    let insert = diesel::insert_into(registrations::table).values(new);
+    per_backend!(conn, |c| insert
+        .returning(Registration::as_returning())
+        .get_result(c))
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Registration>> {
@@ -221,9 +222,20 @@ pub fn feed_generation(
         .select(guest_feeds::generation)
         .first(conn)
         .optional()?;
-    if let Some(generation) = existing {
-        return Ok(generation);
+    match existing {
+        Some(generation) => Ok(generation),
+        None => ensure_feed(conn, email_key, token_hash_of, now),
     }
+}
+
+/// The generation of an email's personal feed, creating it at 1 if needed
+/// (cheapest for an email seen for the first time).
+pub fn ensure_feed(
+    conn: &mut DbConn,
+    email_key: &str,
+    token_hash_of: impl Fn(i32) -> String,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
     let insert = diesel::insert_into(guest_feeds::table)
         .values((
             guest_feeds::email_key.eq(email_key),

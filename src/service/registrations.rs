@@ -269,7 +269,7 @@ pub fn register(
                 Some(rdb::next_waitlist_position(conn, &event.id)?),
             )
         };
-        rdb::insert(
+        let registration = rdb::insert(
             conn,
             &NewRegistration {
                 id: &id,
@@ -299,7 +299,7 @@ pub fn register(
             ) => AppError::conflict(Some("email"), Invalid::new("conflict.already_registered")),
             other => other.into(),
         })?;
-        let registration = rdb::find(conn, &id)?.ok_or(AppError::NotFound)?;
+
         match status {
             RegistrationStatus::Confirmed => {
                 enqueue(conn, MailKind::Confirmed, &registration, &event, None, now)?;
@@ -309,12 +309,17 @@ pub fn register(
                 enqueue(conn, MailKind::Waitlisted, &registration, &event, None, now)?;
             }
         }
-        let feed_token = feed_token(conn, keys, &key, now)?;
+        let generation = rdb::ensure_feed(
+            conn,
+            &key,
+            |g| keys.feed(&key, g).hash().as_str().to_owned(),
+            now,
+        )?;
         Ok(Registered {
             registration,
             event,
             token,
-            feed_token,
+            feed_token: keys.feed(&key, generation),
             repeated: false,
         })
     })
