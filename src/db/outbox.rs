@@ -58,11 +58,15 @@ pub fn enqueue(conn: &mut DbConn, row: &NewOutboxRow<'_>) -> QueryResult<bool> {
 /// for each other; on SQLite `BEGIN IMMEDIATE` makes the worker the only
 /// writer. The UPDATE repeats the due condition and answers the claimed
 /// rows with `RETURNING`.
+///
+/// Messages of the registrations in `exclude` (still being sent by this
+/// worker) wait, so that one guest's messages keep their order.
 pub fn claim(
     conn: &mut DbConn,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
+    exclude: &[String],
 ) -> QueryResult<Vec<OutboxRow>> {
     let due = || {
         outbox::status
@@ -75,6 +79,7 @@ pub fn claim(
     super::write_tx(conn, |conn| {
         let candidates = outbox::table
             .filter(due())
+            .filter(outbox::registration_id.ne_all(exclude))
             .order((outbox::due_at.asc(), outbox::created_at.asc()))
             .limit(limit)
             .select(outbox::id);

@@ -43,6 +43,19 @@ pub struct Round {
     pub skipped: usize,
 }
 
+impl Round {
+    fn add(&mut self, other: Round) {
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+    }
+}
+
+/// Claimed messages with what they need.
+type Batch = Vec<(OutboxRow, Option<Context>)>;
+
 enum Outcome {
     Sent,
     Retry(chrono::NaiveDateTime),
@@ -84,25 +97,62 @@ impl Worker {
     /// query round to load what the messages need, the sends side by side,
     /// one transaction to record the outcomes.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Round, AppError> {
+        let batch = self.fetch(now, Vec::new()).await?;
+        Ok(self.deliver_batch(batch, now).await)
+    }
+
+    /// Claims due messages (not of the registrations in `exclude`) and loads
+    /// what they need.
+    async fn fetch(&self, now: DateTime<Utc>, exclude: Vec<String>) -> Result<Batch, AppError> {
         let limit = (self.settings.mail.concurrency * 16) as i64;
         let at = db::from_utc(now);
         let rows = service::run(&self.pool, move |conn| {
-            Ok(outbox::claim(conn, at, at + LEASE, limit)?)
+            Ok(outbox::claim(conn, at, at + LEASE, limit, &exclude)?)
         })
         .await?;
-        let mut round = Round {
-            claimed: rows.len(),
-            ..Round::default()
-        };
         if rows.is_empty() {
-            return Ok(round);
+            return Ok(Vec::new());
         }
         let contexts = self.load(rows.clone()).await?;
+        Ok(rows.into_iter().zip(contexts).collect())
+    }
+
+    /// Rounds until nothing is due, the next batch claimed and loaded while
+    /// the current one is being sent.
+    async fn drain(&self, now: impl Fn() -> DateTime<Utc>) -> Result<Round, AppError> {
+        let mut total = Round::default();
+        let mut batch = self.fetch(now(), Vec::new()).await?;
+        while !batch.is_empty() {
+            let in_flight = batch
+                .iter()
+                .map(|(r, _)| r.registration_id.clone())
+                .collect();
+            let (this, at) = (self.clone(), now());
+            let next = tokio::spawn(async move { this.fetch(at, in_flight).await });
+            let round = self.deliver_batch(batch, now()).await;
+            total.add(round);
+            batch = next
+                .await
+                .map_err(|e| anyhow::anyhow!("fetching mail: {e}"))??;
+        }
+        Ok(total)
+    }
+
+    /// Sends a claimed batch and records the outcomes.
+    async fn deliver_batch(&self, batch: Batch, now: DateTime<Utc>) -> Round {
+        let mut round = Round {
+            claimed: batch.len(),
+            ..Round::default()
+        };
+        if batch.is_empty() {
+            return round;
+        }
+        let at = db::from_utc(now);
         // One guest's messages go out in the order they were queued (a
         // cancellation must not overtake the invite it cancels); different
         // guests' messages go out side by side.
         let mut by_guest: Vec<Vec<(OutboxRow, Option<Context>)>> = Vec::new();
-        for (row, context) in rows.into_iter().zip(contexts) {
+        for (row, context) in batch {
             match by_guest
                 .iter_mut()
                 .find(|g| g[0].0.registration_id == row.registration_id)
@@ -155,7 +205,7 @@ impl Worker {
             // The leases run out and the messages are tried again.
             tracing::error!(error = %e, "could not record send outcomes");
         }
-        Ok(round)
+        round
     }
 
     /// What each message needs, read in one go (events once per batch).
@@ -204,18 +254,7 @@ impl Worker {
 
     /// Rounds at `now` until nothing is due (for tests and `worker --once`).
     pub async fn run_until_idle(&self, now: DateTime<Utc>) -> Result<Round, AppError> {
-        let mut total = Round::default();
-        loop {
-            let round = self.run_once(now).await?;
-            if round.claimed == 0 {
-                return Ok(total);
-            }
-            total.claimed += round.claimed;
-            total.sent += round.sent;
-            total.retried += round.retried;
-            total.failed += round.failed;
-            total.skipped += round.skipped;
-        }
+        self.drain(|| now).await
     }
 
     /// Works until `stop` turns true: a round whenever the last one found
@@ -226,7 +265,7 @@ impl Worker {
             if *stop.borrow() {
                 break;
             }
-            let busy = match self.run_once(Utc::now()).await {
+            let busy = match self.drain(Utc::now).await {
                 Ok(round) => round.claimed > 0,
                 Err(e) => {
                     tracing::error!(error = %e, "mail worker round failed");
