@@ -51,9 +51,9 @@ struct Subject<'a> {
     subject: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "email/body.txt")]
-struct BodyText<'a> {
+/// What the plain-text and HTML bodies show, already in the guest's language.
+struct MailBody<'a> {
+    lang: &'a str,
     greeting: &'a str,
     intro: &'a str,
     title: &'a str,
@@ -78,30 +78,15 @@ struct BodyText<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "email/body.txt")]
+struct BodyText<'a> {
+    m: &'a MailBody<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "email/body.html")]
 struct BodyHtml<'a> {
-    lang: &'a str,
-    greeting: &'a str,
-    intro: &'a str,
-    title: &'a str,
-    title_other: &'a str,
-    when: &'a str,
-    when_local: &'a Option<String>,
-    place: &'a str,
-    organizers: &'a str,
-    event_url: &'a str,
-    manage_url: &'a str,
-    feed_url: &'a str,
-    unsubscribe_url: &'a Option<String>,
-    show_links: bool,
-    footer: &'a str,
-    label_when: &'a str,
-    label_where: &'a str,
-    label_organizers: &'a str,
-    label_event_page: &'a str,
-    label_manage: &'a str,
-    label_feed: &'a str,
-    label_unsubscribe: &'a str,
+    m: &'a MailBody<'a>,
 }
 
 /// The parts of a message before they become MIME.
@@ -170,40 +155,7 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
     let show_links = !matches!(m.kind, MailKind::EventCancelled);
     let unsubscribe = (m.kind == MailKind::Reminder).then(|| m.links.unsubscribe.clone());
     let footer = t(lang, "mail.footer");
-    let labels = (
-        t(lang, "event.when"),
-        t(lang, "event.where"),
-        t(lang, "event.organizers"),
-        t(lang, "mail.event_page"),
-        t(lang, "mail.manage"),
-        t(lang, "mail.feed"),
-        t(lang, "mail.unsubscribe"),
-    );
-    let text = BodyText {
-        greeting: &greeting,
-        intro: &intro,
-        title,
-        title_other,
-        when: &when,
-        when_local: &when_local,
-        place: &place,
-        organizers: &organizers,
-        event_url: &event_url,
-        manage_url: &m.links.manage,
-        feed_url: &m.links.feed,
-        unsubscribe_url: &unsubscribe,
-        show_links,
-        footer,
-        label_when: labels.0,
-        label_where: labels.1,
-        label_organizers: labels.2,
-        label_event_page: labels.3,
-        label_manage: labels.4,
-        label_feed: labels.5,
-        label_unsubscribe: labels.6,
-    }
-    .render()?;
-    let html = BodyHtml {
+    let body = MailBody {
         lang: lang.as_str(),
         greeting: &greeting,
         intro: &intro,
@@ -219,15 +171,16 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
         unsubscribe_url: &unsubscribe,
         show_links,
         footer,
-        label_when: labels.0,
-        label_where: labels.1,
-        label_organizers: labels.2,
-        label_event_page: labels.3,
-        label_manage: labels.4,
-        label_feed: labels.5,
-        label_unsubscribe: labels.6,
-    }
-    .render()?;
+        label_when: t(lang, "event.when"),
+        label_where: t(lang, "event.where"),
+        label_organizers: t(lang, "event.organizers"),
+        label_event_page: t(lang, "mail.event_page"),
+        label_manage: t(lang, "mail.manage"),
+        label_feed: t(lang, "mail.feed"),
+        label_unsubscribe: t(lang, "mail.unsubscribe"),
+    };
+    let text = BodyText { m: &body }.render()?;
+    let html = BodyHtml { m: &body }.render()?;
     let calendar = invite_method(m.kind).map(|method| {
         let site = t(lang, "site.name");
         let info = CalendarInfo {

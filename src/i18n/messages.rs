@@ -562,21 +562,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "The event is full; new registrations join the waitlist.",
     ),
     (
-        "registration.closed",
-        "申込受付は終了しました。",
-        "Registration has closed.",
-    ),
-    (
-        "registration.not_open",
-        "申込受付はまだ始まっていません。",
-        "Registration has not opened yet.",
-    ),
-    (
-        "registration.closed_cancelled",
-        "このイベントは中止されたため、申し込みできません。",
-        "This event has been cancelled; registration is closed.",
-    ),
-    (
         "registration.manage_title",
         "ご登録内容",
         "Your registration",

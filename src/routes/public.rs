@@ -252,7 +252,7 @@ impl<'a> EventPage<'a> {
         form: Option<Form>,
         general_errors: Vec<String>,
     ) -> Self {
-        let closed = registrations::closed_reason(details);
+        let closed = crate::service::registrations::closed_reason(&details.event, db::now());
         let e = &details.event;
         let form = match closed {
             Some(_) => None,

@@ -11,7 +11,7 @@ use super::public::{COMMON_ZONES, EventPage};
 use super::views::{EventView, ZonedTime, zoned_times};
 use super::{AppState, FeedLink, PageContext, split_csrf};
 use crate::db::events::EventDetails;
-use crate::db::{self, to_utc};
+use crate::db::to_utc;
 use crate::domain::{EventStatus, Language, TimeZone};
 use crate::error::AppError;
 use crate::service::fields::from_form;
@@ -41,23 +41,6 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 const COMMON_COUNTRIES: &[&str] = &[
     "JP", "US", "DE", "GB", "FR", "CH", "SE", "NL", "SG", "KR", "CN", "TW", "IN", "AU", "CA",
 ];
-
-/// Why the form is not offered, when it is not.
-pub fn closed_reason(details: &EventDetails) -> Option<&'static str> {
-    let e = &details.event;
-    let now = db::now();
-    if e.status == EventStatus::Cancelled.as_str() {
-        return Some("registration.closed_cancelled");
-    }
-    if e.registration_opens_at.is_some_and(|o| now < o) {
-        return Some("registration.not_open");
-    }
-    let closes = e
-        .registration_closes_at
-        .unwrap_or(e.starts_at)
-        .min(e.starts_at);
-    (now >= closes).then_some("registration.closed")
-}
 
 /// The registration form, filled with `fields` (the guest's own input after
 /// an error; their language and zone preferences on first view).

@@ -183,38 +183,33 @@ fn feed_token(
     Ok(keys.feed(key, generation))
 }
 
-/// Whether registration is open for this event at `now`: published, not
-/// started, inside its window (which closes at the start when no close is set).
-fn ensure_open(event: &Event, now: NaiveDateTime) -> Result<(), AppError> {
-    match EventStatus::parse(&event.status) {
-        Ok(EventStatus::Published) => {}
-        Ok(EventStatus::Cancelled) => {
-            return Err(AppError::conflict(
-                None,
-                Invalid::new("conflict.registration_event_cancelled"),
-            ));
-        }
-        _ => return Err(AppError::NotFound),
+/// Why registration for a published or cancelled event is not open at
+/// `now` (a message key), or None when it is: it opens at
+/// `registration_opens_at` and closes at `registration_closes_at` or at the
+/// start, whichever comes first.
+pub fn closed_reason(event: &Event, now: NaiveDateTime) -> Option<&'static str> {
+    if event.status == EventStatus::Cancelled.as_str() {
+        return Some("conflict.registration_event_cancelled");
     }
-    if let Some(opens) = event.registration_opens_at {
-        if now < opens {
-            return Err(AppError::conflict(
-                None,
-                Invalid::new("conflict.registration_not_open"),
-            ));
-        }
+    if event.registration_opens_at.is_some_and(|opens| now < opens) {
+        return Some("conflict.registration_not_open");
     }
     let closes = event
         .registration_closes_at
         .unwrap_or(event.starts_at)
         .min(event.starts_at);
-    if now >= closes {
-        return Err(AppError::conflict(
-            None,
-            Invalid::new("conflict.registration_closed"),
-        ));
+    (now >= closes).then_some("conflict.registration_closed")
+}
+
+/// Registration is open: the event is published and inside its window.
+fn ensure_open(event: &Event, now: NaiveDateTime) -> Result<(), AppError> {
+    if event.status == EventStatus::Draft.as_str() {
+        return Err(AppError::NotFound);
     }
-    Ok(())
+    match closed_reason(event, now) {
+        Some(reason) => Err(AppError::conflict(None, Invalid::new(reason))),
+        None => Ok(()),
+    }
 }
 
 fn same_person(r: &Registration, input: &RegistrationInput) -> bool {

@@ -312,6 +312,12 @@ async fn registration_is_refused_when_closed_cancelled_or_draft(backend: Backend
         answer["message"].as_str().unwrap().contains("closed"),
         "{answer}"
     );
+    let (_, page) = app.page("/events/closed-event?lang=en", None).await;
+    assert!(page.contains("Registration has closed."), "{page}");
+    assert!(
+        !page.contains("/events/closed-event/register"),
+        "no form when closed"
+    );
 
     let mut later = event_body(
         "later-event",
