@@ -63,6 +63,7 @@ async fn the_api_is_described_and_unknown_api_paths_answer_json() {
         "/events",
         "/events/{slug}",
         "/events/{slug}/cancel",
+        "/events/{slug}/registrations",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
@@ -77,9 +78,26 @@ async fn the_api_is_described_and_unknown_api_paths_answer_json() {
         "organizer_slugs",
         "room_ids",
         "revision",
+        "reminder_offsets",
     ] {
         assert!(fields.contains_key(field), "{field}");
     }
+    // The registration schema names exactly the fields the API accepts.
+    let registration = doc["components"]["schemas"]["RegistrationInput"]["properties"]
+        .as_object()
+        .unwrap();
+    let mut documented: Vec<&str> = registration.keys().map(String::as_str).collect();
+    documented.sort_unstable();
+    let mut accepted: Vec<String> =
+        serde_json::to_value(musubi::service::registrations::RegistrationFields::default())
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+    accepted.sort_unstable();
+    assert_eq!(documented, accepted);
     let (status, body) = json_of(app.get("/api/v1/nothing-here").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"], "not_found");
