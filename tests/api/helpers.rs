@@ -196,6 +196,37 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// A link the app made (on its default base URL) or a path, on this app.
+    pub fn local(&self, url: &str) -> String {
+        match url.strip_prefix("http://127.0.0.1:8080") {
+            Some(path) => self.url(path),
+            None if url.starts_with('/') => self.url(url),
+            None => url.to_owned(),
+        }
+    }
+
+    /// A page as the cookie-keeping client sees it.
+    pub async fn browse(&self, url: &str) -> String {
+        let r = self
+            .client
+            .get(self.local(url))
+            .send()
+            .await
+            .expect("request");
+        r.text().await.expect("page text")
+    }
+
+    /// Presses a button-only form (`action`) of `page`: a POST with the
+    /// page's CSRF token.
+    pub async fn press(&self, action: &str, page: &str) -> Response {
+        self.client
+            .post(self.local(action))
+            .form(&[("csrf_token", csrf_token(page).as_str())])
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(self.url(path))

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, csrf_token, spawn_app};
+use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::registrations::{event_with_capacity, guest, register};
 
 both_backends!(
@@ -119,27 +119,13 @@ async fn a_permanent_refusal_fails_at_once_and_the_admin_can_retry(backend: Back
     );
 
     crate::admin::login(&app).await;
-    let page = app
-        .client
-        .get(app.url("/admin/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.browse("/admin/outbox").await;
     assert!(page.contains("nobody@osaka-bio.example.jp"), "{page}");
     assert!(page.contains("(550): 5.1.1 No such user here"), "{page}");
     let action_at = page.find("/retry\"").expect("a retry button");
     let action_start = page[..action_at].rfind("action=\"").unwrap() + "action=\"".len();
     let action = &page[action_start..action_at + "/retry".len()];
-    let r = app
-        .client
-        .post(app.url(action))
-        .form(&[("csrf_token", csrf_token(&page).as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app.press(action, &page).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     app.worker.run_until_idle(Utc::now()).await.unwrap();
     assert_eq!(app.smtp.received().len(), 1);
@@ -229,25 +215,9 @@ async fn reminders_arrive_once_at_their_time_and_never_after_cancellation(backen
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     // Hanako cancels her registration.
-    let manage = hanako["manage_url"]
-        .as_str()
-        .unwrap()
-        .replace("http://127.0.0.1:8080", "");
-    let page = app
-        .client
-        .get(app.url(&manage))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    app.client
-        .post(app.url(&format!("{manage}/cancel")))
-        .form(&[("csrf_token", csrf_token(&page).as_str())])
-        .send()
-        .await
-        .unwrap();
+    let manage = hanako["manage_url"].as_str().unwrap();
+    let page = app.browse(manage).await;
+    app.press(&format!("{manage}/cancel"), &page).await;
     assert!(john["status"] == "confirmed");
     let before = app.smtp.received().len();
     let round = app

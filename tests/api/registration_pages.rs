@@ -19,10 +19,6 @@ both_backends!(
     without_smtp_mail_is_written_as_eml_files
 );
 
-fn local(url: &str, app: &TestApp) -> String {
-    url.replace("http://127.0.0.1:8080", &app.address)
-}
-
 async fn submit_form(app: &TestApp, slug: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let page = app
         .client
@@ -128,16 +124,8 @@ async fn the_manage_page_shows_both_zones_and_the_personal_feed(backend: Backend
     let (_, second) = register(&app, "networking-night", &john).await;
     assert_eq!(first["feed_url"], second["feed_url"], "one feed per person");
 
-    let manage = local(first["manage_url"].as_str().unwrap(), &app);
-    let page = app
-        .client
-        .get(&manage)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let manage = app.local(first["manage_url"].as_str().unwrap());
+    let page = app.browse(&manage).await;
     assert!(page.contains("JST"), "{page}");
     assert!(
         page.contains("America/New_York"),
@@ -147,37 +135,22 @@ async fn the_manage_page_shows_both_zones_and_the_personal_feed(backend: Backend
     assert!(page.contains("calendar.google.com"));
     assert!(page.contains("webcal://127.0.0.1:8080/feeds/"));
 
-    let feed = local(first["feed_url"].as_str().unwrap(), &app);
+    let feed = app.local(first["feed_url"].as_str().unwrap());
     let ics = reqwest::get(&feed).await.unwrap().text().await.unwrap();
     let (python, _) = crate::feeds::parse_independently(&ics);
     assert_eq!(python["errors"], json!([]));
     assert_eq!(python["events"].as_array().unwrap().len(), 2, "{python}");
 
     // Changing the feed URL retires the old one.
-    let csrf = csrf_token(&page);
-    let r = app
-        .client
-        .post(format!("{manage}/rotate-feed"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app.press(&format!("{manage}/rotate-feed"), &page).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         reqwest::get(&feed).await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
-    let page = app
-        .client
-        .get(&manage)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.browse(&manage).await;
     let start = page.find("href=\"http://127.0.0.1:8080/feeds/").unwrap() + "href=\"".len();
-    let new_feed = local(page[start..].split('"').next().unwrap(), &app);
+    let new_feed = app.local(page[start..].split('"').next().unwrap());
     assert_ne!(new_feed, feed);
     assert_eq!(
         reqwest::get(&new_feed).await.unwrap().status(),
@@ -185,12 +158,7 @@ async fn the_manage_page_shows_both_zones_and_the_personal_feed(backend: Backend
     );
 
     // Cancelling leaves the event in the feed as cancelled, so calendars drop it.
-    app.client
-        .post(format!("{manage}/cancel"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    app.press(&format!("{manage}/cancel"), &page).await;
     let ics = reqwest::get(&new_feed).await.unwrap().text().await.unwrap();
     let (python, _) = crate::feeds::parse_independently(&ics);
     let statuses: Vec<&str> = python["events"]
@@ -225,23 +193,9 @@ async fn deleting_my_data_removes_everything_and_frees_the_seat(backend: Backend
     )
     .await;
     assert_eq!(taro["status"], "waitlisted");
-    let manage = local(hanako["manage_url"].as_str().unwrap(), &app);
-    let page = app
-        .client
-        .get(&manage)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = app
-        .client
-        .post(format!("{manage}/delete"))
-        .form(&[("csrf_token", csrf_token(&page).as_str())])
-        .send()
-        .await
-        .unwrap();
+    let manage = app.local(hanako["manage_url"].as_str().unwrap());
+    let page = app.browse(&manage).await;
+    let r = app.press(&format!("{manage}/delete"), &page).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("データを削除しました"));
     assert_eq!(
@@ -249,7 +203,7 @@ async fn deleting_my_data_removes_everything_and_frees_the_seat(backend: Backend
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        reqwest::get(local(hanako["feed_url"].as_str().unwrap(), &app))
+        reqwest::get(app.local(hanako["feed_url"].as_str().unwrap()))
             .await
             .unwrap()
             .status(),

@@ -202,25 +202,9 @@ async fn seats_then_waitlist_and_each_guest_gets_the_right_mail(backend: Backend
 
     // Hanako cancels: Taro moves up and is told, with an invite.
     let manage = answers[0]["manage_url"].as_str().unwrap();
-    let path = manage.trim_start_matches("http://127.0.0.1:8080");
-    let page = app
-        .client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.browse(manage).await;
     assert!(page.contains("参加確定"), "{page}");
-    let csrf = crate::helpers::csrf_token(&page);
-    let r = app
-        .client
-        .post(app.url(&format!("{path}/cancel")))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app.press(&format!("{manage}/cancel"), &page).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(count(&app, "confirmed"), 2);
     assert_eq!(count(&app, "waitlisted"), 0);
