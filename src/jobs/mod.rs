@@ -18,7 +18,8 @@ use crate::domain::{EventStatus, Language};
 use crate::email::{self, Links, MailInput, Mailer};
 use crate::error::AppError;
 use crate::i18n::t;
-use crate::service::{self, keys::LinkKeys, registrations::MailKind};
+use crate::service::registrations::{MailKind, RegistrationStatus};
+use crate::service::{self, keys::LinkKeys};
 
 /// How long a claimed message stays with its worker before another may take it.
 const LEASE: Duration = Duration::minutes(5);
@@ -30,6 +31,8 @@ pub struct Worker {
     pool: Pool,
     mailer: Mailer,
     settings: Arc<Settings>,
+    /// The host part of UIDs and Message-IDs (derived once, not per message).
+    host: Arc<str>,
     keys: LinkKeys,
 }
 
@@ -84,6 +87,7 @@ impl Worker {
         Ok(Self {
             pool,
             mailer,
+            host: settings.host().into(),
             settings: Arc::new(settings),
             keys,
         })
@@ -306,7 +310,6 @@ impl Worker {
         let token = self.keys.registration(&registration.id);
         let feed_token = self.keys.feed(&registration.email_key, feed_generation);
         let base = &self.settings.base_url;
-        let host = self.settings.host();
         let input = MailInput {
             kind,
             registration: &registration,
@@ -321,7 +324,7 @@ impl Worker {
                 unsubscribe: format!("{base}/registrations/{}/unsubscribe", token.expose()),
             },
             base_url: base,
-            host: &host,
+            host: &self.host,
             from: &self.settings.mail_from,
         };
         // A message that cannot be built will not build on a retry either.
@@ -391,7 +394,7 @@ fn skip_reason(
         if e.status != EventStatus::Published.as_str() {
             return Some("the event is not published");
         }
-        if registration.status != "confirmed" {
+        if registration.status != RegistrationStatus::Confirmed.as_str() {
             return Some("the registration is not confirmed");
         }
         if !registration.reminders {

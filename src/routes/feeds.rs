@@ -290,6 +290,8 @@ async fn personal(
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
     use crate::db::registrations as rdb;
+    use crate::domain::EventStatus;
+    use crate::service::registrations::RegistrationStatus;
     let lang = language(&query)?;
     let token = token.into_inner();
     let cutoff = db::now() - Duration::days(CANCELLED_GRACE_DAYS);
@@ -300,7 +302,7 @@ async fn personal(
         let mut wanted: Vec<(String, bool)> = Vec::new();
         for r in &registrations {
             changed_at = changed_at.max(r.updated_at);
-            let active = r.status != "cancelled";
+            let active = r.status != RegistrationStatus::Cancelled.as_str();
             match wanted.iter_mut().find(|(id, _)| *id == r.event_id) {
                 Some(entry) => entry.1 |= active,
                 None => wanted.push((r.event_id.clone(), active)),
@@ -311,16 +313,16 @@ async fn personal(
             let Some(mut event) = crate::db::events::find(conn, &event_id)? else {
                 continue;
             };
-            if event.status == "draft" {
+            if event.status == EventStatus::Draft.as_str() {
                 continue;
             }
-            if !active || event.status == "cancelled" {
+            if !active || event.status == EventStatus::Cancelled.as_str() {
                 if event.ends_at < cutoff {
                     continue;
                 }
                 if !active {
                     // Matches the CANCEL the guest was sent.
-                    event.status = "cancelled".into();
+                    event.status = EventStatus::Cancelled.as_str().into();
                     event.revision += 1;
                 }
             }

@@ -263,6 +263,14 @@ impl PageContext {
         }
     }
 
+    /// Checks a submitted form's CSRF token; answers the rest of the body
+    /// for the resource's field struct.
+    pub fn verify_form(&self, body: &[u8]) -> Result<Vec<u8>, AppError> {
+        let (token, rest) = split_csrf(body);
+        self.verify_csrf(token.as_deref())?;
+        Ok(rest)
+    }
+
     fn cookie<'c>(&self, name: &'c str, value: String, http_only: bool) -> Cookie<'c> {
         Cookie::build(name, value)
             .path("/")
@@ -334,7 +342,7 @@ impl PageContext {
 
 /// Splits the CSRF token off a form body, leaving the rest for the
 /// resource's field struct (which refuses unknown fields).
-pub fn split_csrf(body: &[u8]) -> (Option<String>, Vec<u8>) {
+fn split_csrf(body: &[u8]) -> (Option<String>, Vec<u8>) {
     let mut token = None;
     let mut rest = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(body) {

@@ -9,8 +9,7 @@ use serde::Deserialize;
 use super::forms::{Field, FieldKind, Form, FormErrors};
 use super::public::{COMMON_ZONES, EventPage};
 use super::views::{EventView, ZonedTime, zoned_times};
-use super::{AppState, FeedLink, PageContext, split_csrf};
-use crate::db::events::EventDetails;
+use super::{AppState, FeedLink, PageContext};
 use crate::db::to_utc;
 use crate::domain::{EventStatus, Language, TimeZone};
 use crate::error::AppError;
@@ -103,8 +102,7 @@ async fn register(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (token, rest) = split_csrf(&body);
-    ctx.verify_csrf(token.as_deref())?;
+    let rest = ctx.verify_form(&body)?;
     state.limiter.check(&req)?;
     let slug = slug.into_inner();
     let submitted: Result<RegistrationFields, AppError> = from_form(&rest);
@@ -180,15 +178,13 @@ async fn manage(
     let r = &m.registration;
     let guest_zone = TimeZone::from_stored(&r.time_zone);
     let e = &m.event.event;
-    let mut times = zoned_times(
+    let times = zoned_times(
         &ctx,
         to_utc(e.starts_at),
         to_utc(e.ends_at),
         TimeZone::from_stored(&e.time_zone),
+        Some(guest_zone),
     );
-    if !times.iter().any(|t| t.zone == guest_zone.name()) {
-        times.extend(zoned_times_in(&ctx, &m.event, guest_zone));
-    }
     let status = RegistrationStatus::from_stored(&r.status);
     let open = status != RegistrationStatus::Cancelled
         && e.status != EventStatus::Cancelled.as_str()
@@ -213,26 +209,13 @@ async fn manage(
     })
 }
 
-fn zoned_times_in(ctx: &PageContext, d: &EventDetails, zone: TimeZone) -> Vec<ZonedTime> {
-    let e = &d.event;
-    vec![ZonedTime {
-        text: crate::i18n::format_range(ctx.lang, to_utc(e.starts_at), to_utc(e.ends_at), zone),
-        zone: zone.name(),
-    }]
-}
-
-fn checked(ctx: &PageContext, body: &[u8]) -> Result<(), AppError> {
-    let (token, _) = split_csrf(body);
-    ctx.verify_csrf(token.as_deref())
-}
-
 async fn cancel(
     state: web::Data<AppState>,
     ctx: PageContext,
     token: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    checked(&ctx, &body)?;
+    ctx.verify_form(&body)?;
     let token = token.into_inner();
     let t2 = token.clone();
     service::run(&state.pool, move |conn| svc::cancel(conn, &t2)).await?;
@@ -245,7 +228,7 @@ async fn rotate_feed(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    checked(&ctx, &body)?;
+    ctx.verify_form(&body)?;
     let token = token.into_inner();
     let t2 = token.clone();
     let keys = state.keys.clone();
@@ -267,7 +250,7 @@ async fn delete(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    checked(&ctx, &body)?;
+    ctx.verify_form(&body)?;
     let token = token.into_inner();
     service::run(&state.pool, move |conn| svc::delete_data(conn, &token)).await?;
     ctx.render(&MessagePage {

@@ -15,16 +15,21 @@ pub struct ZonedTime {
     pub zone: &'static str,
 }
 
-/// The range in Asia/Tokyo first, then in the event's own zone and the
-/// visitor's zone when they differ, so that each reader finds their clock.
+/// The range in Asia/Tokyo first, then in the event's own zone, the
+/// `other` zones (a guest's) and the visitor's zone, each once, so that
+/// each reader finds their clock.
 pub fn zoned_times(
     ctx: &PageContext,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     event_zone: TimeZone,
+    other: Option<TimeZone>,
 ) -> Vec<ZonedTime> {
     let mut zones = vec![TimeZone::TOKYO];
-    for z in [Some(event_zone), ctx.viewer_zone].into_iter().flatten() {
+    for z in [Some(event_zone), other, ctx.viewer_zone]
+        .into_iter()
+        .flatten()
+    {
         if !zones.contains(&z) {
             zones.push(z);
         }
@@ -112,7 +117,7 @@ impl EventView {
             status: t(lang, status.label_key()),
             cancelled: status == EventStatus::Cancelled,
             draft: status == EventStatus::Draft,
-            times: zoned_times(ctx, starts_at, ends_at, zone),
+            times: zoned_times(ctx, starts_at, ends_at, zone, None),
             organizers: d
                 .organizers
                 .iter()

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, spawn_app};
-use crate::registrations::{event_with_capacity, guest, register};
+use crate::registrations::{event_with_capacity, guest, register, register_hanako};
 
 both_backends!(
     the_worker_inside_serve_sends_without_help,
@@ -49,12 +49,7 @@ async fn the_worker_inside_serve_sends_without_help(backend: Backend) {
     })
     .await;
     event_with_capacity(&app, "partnering-day", 10, 20).await;
-    register(
-        &app,
-        "partnering-day",
-        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
-    )
-    .await;
+    register_hanako(&app).await;
     let mail = app.smtp.wait_for(1, StdDuration::from_secs(20)).await;
     assert_eq!(mail[0].mail_from, format!("<{}>", app.settings.mail_from));
     assert_eq!(mail[0].rcpt_to, ["<hanako@osaka-bio.example.jp>"]);
@@ -65,12 +60,7 @@ async fn temporary_refusals_are_retried_until_delivered_once(backend: Backend) {
     event_with_capacity(&app, "partnering-day", 10, 20).await;
     app.smtp
         .refuse_next(3, "451 4.3.0 Mailbox busy, try again later");
-    register(
-        &app,
-        "partnering-day",
-        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
-    )
-    .await;
+    register_hanako(&app).await;
     let mut now = Utc::now();
     let first = app.worker.run_until_idle(now).await.unwrap();
     assert_eq!((first.sent, first.retried), (0, 1));
@@ -136,12 +126,7 @@ async fn reminders_arrive_once_at_their_time_and_never_after_cancellation(backen
     let app = spawn_app(backend).await;
     let event = event_with_capacity(&app, "partnering-day", 10, 3).await;
     let start = starts_at(&event);
-    let (_, hanako) = register(
-        &app,
-        "partnering-day",
-        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
-    )
-    .await;
+    let hanako = register_hanako(&app).await;
     let mut en = guest("john@boston-bio.example.com", "John Miller");
     en["language"] = serde_json::json!("en");
     en["time_zone"] = serde_json::json!("America/New_York");
@@ -252,12 +237,7 @@ async fn reminders_due_while_smtp_is_down_go_out_when_it_is_back(backend: Backen
     let app = spawn_app(backend).await;
     let event = event_with_capacity(&app, "partnering-day", 10, 3).await;
     let start = starts_at(&event);
-    register(
-        &app,
-        "partnering-day",
-        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
-    )
-    .await;
+    register_hanako(&app).await;
     app.worker.run_until_idle(Utc::now()).await.unwrap();
 
     app.smtp.set_down(true);
@@ -366,12 +346,7 @@ async fn reminders_follow_a_moved_event_and_new_offsets(backend: Backend) {
     let app = spawn_app(backend).await;
     let event = event_with_capacity(&app, "partnering-day", 10, 3).await;
     let old_start = starts_at(&event);
-    register(
-        &app,
-        "partnering-day",
-        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
-    )
-    .await;
+    register_hanako(&app).await;
     app.worker.run_until_idle(Utc::now()).await.unwrap();
     let new_start = old_start + Duration::days(1);
     let (status, changed) = app

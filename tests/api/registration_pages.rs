@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, csrf_token, spawn_app, spawn_app_with};
-use crate::registrations::{event_with_capacity, guest, register};
+use crate::registrations::{event_with_capacity, guest, register, register_hanako};
 
 both_backends!(
     the_form_keeps_the_input_and_names_each_problem,
@@ -180,12 +180,7 @@ async fn the_manage_page_shows_both_zones_and_the_personal_feed(backend: Backend
 async fn deleting_my_data_removes_everything_and_frees_the_seat(backend: Backend) {
     let app = spawn_app(backend).await;
     event_with_capacity(&app, "partnering-day", 1, 20).await;
-    let (_, hanako) = register(
-        &app,
-        "partnering-day",
-        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
-    )
-    .await;
+    let hanako = register_hanako(&app).await;
     let (_, taro) = register(
         &app,
         "partnering-day",
@@ -271,12 +266,7 @@ async fn without_smtp_mail_is_written_as_eml_files(backend: Backend) {
     })
     .await;
     event_with_capacity(&app, "partnering-day", 5, 20).await;
-    register(
-        &app,
-        "partnering-day",
-        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
-    )
-    .await;
+    register_hanako(&app).await;
     let round = app.worker.run_until_idle(Utc::now()).await.unwrap();
     assert_eq!(round.sent, 1);
     let files: Vec<_> = std::fs::read_dir(&mail_dir)

@@ -47,6 +47,18 @@ pub async fn register(app: &TestApp, slug: &str, body: &Value) -> (StatusCode, V
     (status, r.json().await.unwrap())
 }
 
+/// Registers 山田 花子 of an Osaka company for `partnering-day`.
+pub async fn register_hanako(app: &TestApp) -> Value {
+    let (status, answer) = register(
+        app,
+        "partnering-day",
+        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    answer
+}
+
 /// A published event `slug` in the Hall with `capacity` seats, starting
 /// `days` from now (Tokyo 14:00–17:00).
 pub async fn event_with_capacity(app: &TestApp, slug: &str, capacity: i32, days: i64) -> Value {
@@ -431,13 +443,7 @@ async fn two_hundred_guests_race_for_ten_seats(backend: Backend) {
 async fn changes_and_cancellations_send_updated_invites(backend: Backend) {
     let app = spawn_app(backend).await;
     let event = event_with_capacity(&app, "partnering-day", 10, 20).await;
-    let (status, _) = register(
-        &app,
-        "partnering-day",
-        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
+    register_hanako(&app).await;
     app.worker.run_until_idle(Utc::now()).await.unwrap();
 
     // A new time: an updated REQUEST with SEQUENCE 1, same UID.

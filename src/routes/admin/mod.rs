@@ -15,7 +15,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::forms::{Field, FieldKind, Form, FormErrors};
-use super::{AppState, PageContext, split_csrf};
+use super::{AppState, PageContext};
 use crate::db::DbConn;
 use crate::db::events::{EventDetails, EventFilter};
 use crate::db::organizations::Organization;
@@ -109,9 +109,7 @@ fn checked_form<T: serde::de::DeserializeOwned>(
     ctx: &PageContext,
     body: &[u8],
 ) -> Result<Result<T, AppError>, AppError> {
-    let (token, rest) = split_csrf(body);
-    ctx.verify_csrf(token.as_deref())?;
-    Ok(from_form(&rest))
+    Ok(from_form(&ctx.verify_form(body)?))
 }
 
 // ---------- sign-in ----------
@@ -203,8 +201,7 @@ async fn logout(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (token, _) = split_csrf(&body);
-    ctx.verify_csrf(token.as_deref())?;
+    ctx.verify_form(&body)?;
     if let Some(session) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
         service::run(&state.pool, move |conn| accounts::logout(conn, &session)).await?;
     }
@@ -318,8 +315,7 @@ async fn retry_message(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (token, _) = split_csrf(&body);
-    ctx.verify_csrf(token.as_deref())?;
+    ctx.verify_form(&body)?;
     let id = id.into_inner();
     service::run(&state.pool, move |conn| service::outbox::retry(conn, &id)).await?;
     Ok(ctx.see_other("/admin/outbox"))
@@ -919,8 +915,7 @@ async fn change_status(
         "cancel" => None,
         _ => return Err(AppError::NotFound),
     };
-    let (token, _) = split_csrf(&body);
-    ctx.verify_csrf(token.as_deref())?;
+    ctx.verify_form(&body)?;
     service::run(&state.pool, move |conn| match to {
         Some(status) => events::set_status(conn, &slug, status),
         None => events::cancel(conn, &slug),
