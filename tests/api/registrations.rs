@@ -19,7 +19,8 @@ both_backends!(
     registration_is_refused_when_closed_cancelled_or_draft,
     bad_input_is_refused_and_nothing_is_stored,
     two_hundred_guests_race_for_ten_seats,
-    changes_and_cancellations_send_updated_invites
+    changes_and_cancellations_send_updated_invites,
+    the_database_refuses_more_seats_than_capacity
 );
 
 /// A registration body for the API.
@@ -497,4 +498,32 @@ async fn changes_and_cancellations_send_updated_invites(backend: Backend) {
     assert_eq!(python["method"], "CANCEL");
     assert_eq!(python["events"][0]["status"], "CANCELLED");
     assert_eq!(python["events"][0]["sequence"], 2);
+}
+
+/// The backstop under the conditional UPDATE: even a write that skips the
+/// service cannot give out more seats than the event has.
+async fn the_database_refuses_more_seats_than_capacity(backend: Backend) {
+    use diesel::prelude::*;
+    use musubi::db::schema::events::dsl as e;
+    let app = spawn_app(backend).await;
+    event_with_capacity(&app, "partnering-day", 2, 20).await;
+    let mut conn = app.pool.get().unwrap();
+    let set = |conn: &mut musubi::db::DbConn, n: i32| {
+        diesel::update(e::events.filter(e::slug.eq("partnering-day")))
+            .set(e::confirmed_count.eq(n))
+            .execute(conn)
+    };
+    assert_eq!(set(&mut conn, 2).unwrap(), 1, "up to the capacity is fine");
+    let refused = set(&mut conn, 3).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::CheckViolation,
+                _
+            )
+        ),
+        "{refused:?}"
+    );
+    assert!(set(&mut conn, -1).is_err(), "no negative seat count");
 }
