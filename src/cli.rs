@@ -63,6 +63,24 @@ enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// List an account's API tokens: id, created, last used (never the secret).
+    ListTokens {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke one API token by its id, or every token of an account.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["id", "email"])))]
+    RevokeToken {
+        /// The token's id (from list-tokens).
+        #[arg(long)]
+        id: Option<String>,
+        /// Revoke every token of this account.
+        #[arg(long, requires = "all")]
+        email: Option<String>,
+        /// With --email: all of that account's tokens.
+        #[arg(long, requires = "email")]
+        all: bool,
+    },
 }
 
 /// Runs the command line; errors become one line on stderr and exit code 1.
@@ -93,7 +111,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve { demo } => serve(settings, demo),
         Command::Worker { once } => worker(settings, once),
         Command::Migrate { revert_all } => {
-            let pool = db::build_pool(&settings.database_url, 1)?;
+            let pool = db::build_pool(&settings.database_url, 1, settings.db_timeout)?;
             let mut conn = pool.get()?;
             let versions = if revert_all {
                 db::revert_all_migrations(&mut conn)?
@@ -126,6 +144,43 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 AdminCommand::CreateToken { email } => {
                     let token = accounts::create_token(&mut conn, &email).map_err(describe)?;
                     println!("{}", token.expose());
+                }
+                AdminCommand::ListTokens { email } => {
+                    let (user, tokens) =
+                        accounts::tokens_of(&mut conn, &email).map_err(describe)?;
+                    println!(
+                        "API tokens of {} <{}>: {}",
+                        user.name,
+                        user.email,
+                        tokens.len()
+                    );
+                    let stamp = |t: chrono::NaiveDateTime| {
+                        db::to_utc(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    };
+                    for t in tokens {
+                        println!(
+                            "{}  created {}  last used {}",
+                            t.id,
+                            stamp(t.created_at),
+                            t.last_used_at.map_or_else(|| "never".to_owned(), stamp)
+                        );
+                    }
+                }
+                AdminCommand::RevokeToken { id, email, .. } => {
+                    let what = match (id, email) {
+                        (Some(id), _) => accounts::Revoke::Token(id),
+                        (None, Some(email)) => accounts::Revoke::AllOf(email),
+                        (None, None) => anyhow::bail!("give --id ID or --email EMAIL --all"),
+                    };
+                    let n = accounts::revoke_tokens(&mut conn, &what).map_err(|e| match e {
+                        crate::error::AppError::NotFound
+                            if matches!(what, accounts::Revoke::Token(_)) =>
+                        {
+                            anyhow::anyhow!("no such token")
+                        }
+                        other => describe(other),
+                    })?;
+                    println!("revoked {n} token(s)");
                 }
             }
             Ok(())

@@ -97,6 +97,15 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     /// Whether `serve` runs the outbox worker itself (`musubi worker` runs it alone).
     pub run_worker: bool,
+    /// Password hashes computed at once (each on its own thread with its
+    /// own memory); sign-ins beyond that are answered 503 at once.
+    pub password_hashers: usize,
+    /// Failed sign-ins per account or client address within
+    /// `login_window` before further tries are refused (429); 0: no lockout.
+    pub login_max_failures: u32,
+    pub login_window: std::time::Duration,
+    /// How long a request waits for a database connection before 503.
+    pub db_timeout: std::time::Duration,
 }
 
 /// How the outbox worker delivers mail.
@@ -219,6 +228,10 @@ struct RawSettings {
     secret_key: String,
     rate_limit_per_minute: String,
     run_worker: String,
+    password_hashers: String,
+    login_max_failures: String,
+    login_window_minutes: String,
+    db_timeout_ms: String,
 }
 
 /// A whole number within `range`, or the setting's error.
@@ -283,6 +296,10 @@ impl Settings {
                 "secret_key",
                 "rate_limit_per_minute",
                 "run_worker",
+                "password_hashers",
+                "login_max_failures",
+                "login_window_minutes",
+                "db_timeout_ms",
             ]
             .into_iter()
             .find(|name| text.contains(name))
@@ -408,6 +425,19 @@ impl Settings {
                 0..=1_000_000,
             )?,
             run_worker,
+            password_hashers: match number("password_hashers", &raw.password_hashers, 0..=64)? {
+                0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                n => n,
+            },
+            login_max_failures: number("login_max_failures", &raw.login_max_failures, 0..=10_000)?,
+            login_window: std::time::Duration::from_secs(
+                60 * number::<u64>("login_window_minutes", &raw.login_window_minutes, 1..=1440)?,
+            ),
+            db_timeout: std::time::Duration::from_millis(number(
+                "db_timeout_ms",
+                &raw.db_timeout_ms,
+                100..=60_000,
+            )?),
         })
     }
 

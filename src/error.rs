@@ -13,6 +13,9 @@ use crate::domain::{FieldError, Invalid, Language};
 pub enum AppError {
     #[error("validation failed: {}", summary(.0))]
     Validation(Vec<FieldError>),
+    /// A request no form of ours sends (e.g. a line break in a redirect target).
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
     #[error("not found")]
     NotFound,
     #[error("conflict: {problem}")]
@@ -24,8 +27,14 @@ pub enum AppError {
     Unauthorized,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// Too many requests from this client or for this account; when it
+    /// may try again, if known (sent as `Retry-After`).
     #[error("too many requests")]
-    RateLimited,
+    RateLimited(Option<std::time::Duration>),
+    /// The work is bounded and all of it is taken (e.g. every password
+    /// hashing thread): 503 with `Retry-After: 1`, answered at once.
+    #[error("busy")]
+    Busy,
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -55,11 +64,13 @@ impl AppError {
     fn code(&self) -> &'static str {
         match self {
             Self::Validation(_) => "validation_failed",
+            Self::BadRequest(_) => "bad_request",
             Self::NotFound => "not_found",
             Self::Conflict { .. } => "conflict",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
-            Self::RateLimited => "rate_limited",
+            Self::RateLimited(_) => "rate_limited",
+            Self::Busy => "busy",
             Self::Unavailable(_) => "unavailable",
             Self::Unexpected(_) => "internal_error",
         }
@@ -70,14 +81,37 @@ impl AppError {
         use crate::i18n::t;
         match self {
             Self::Validation(_) => t(lang, "error.validation").to_owned(),
+            Self::BadRequest(_) => t(lang, "error.bad_request").to_owned(),
             Self::NotFound => t(lang, "error.not_found").to_owned(),
             Self::Conflict { problem, .. } => problem.message(lang),
             Self::Unauthorized => t(lang, "error.unauthorized").to_owned(),
             Self::Forbidden(reason) => format!("{} ({reason})", t(lang, "error.forbidden")),
-            Self::RateLimited => t(lang, "error.rate_limited").to_owned(),
+            Self::RateLimited(_) => t(lang, "error.rate_limited").to_owned(),
+            Self::Busy => t(lang, "error.busy").to_owned(),
             Self::Unavailable(_) => t(lang, "error.unavailable").to_owned(),
             Self::Unexpected(_) => t(lang, "error.unexpected").to_owned(),
         }
+    }
+
+    /// Seconds a client should wait before trying again, if it should.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            // Rounded up, and never 0 (which would invite an instant retry).
+            Self::RateLimited(Some(wait)) => Some(wait.as_secs() + 1),
+            Self::RateLimited(None) => Some(60),
+            Self::Busy | Self::Unavailable(_) => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The response builder with the status and the headers every
+    /// rendering of this error carries.
+    fn response(&self) -> actix_web::HttpResponseBuilder {
+        let mut response = HttpResponse::build(status_of(self));
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response
     }
 
     fn log(&self) {
@@ -126,11 +160,13 @@ impl From<actix_web::error::BlockingError> for AppError {
 fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -166,9 +202,7 @@ impl ResponseError for AppError {
             ja = html_escape(&self.public_message(Language::Ja)),
             en = html_escape(&self.public_message(Language::En)),
         );
-        HttpResponse::build(status_of(self))
-            .content_type(ContentType::html())
-            .body(body)
+        self.response().content_type(ContentType::html()).body(body)
     }
 }
 
@@ -209,7 +243,7 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        let mut response = HttpResponse::build(status_of(&self.0));
+        let mut response = self.0.response();
         if matches!(self.0, AppError::Unauthorized) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"musubi\""));
         }

@@ -32,7 +32,11 @@ pub struct Application {
 
 /// Connects to the configured database and applies pending migrations.
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
-    let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
+    let pool = db::build_pool(
+        &settings.database_url,
+        settings.pool_size,
+        settings.db_timeout,
+    )?;
     let mut conn = pool.get().context("taking a connection to migrate")?;
     let applied = db::run_migrations(&mut conn)?;
     if !applied.is_empty() {
@@ -64,6 +68,8 @@ impl Application {
             limiter: std::sync::Arc::new(crate::routes::RateLimiter::new(
                 settings.rate_limit_per_minute,
             )),
+            passwords: crate::service::passwords::PasswordChecker::start(settings.password_hashers)
+                .context("starting the password hashing threads")?,
             settings,
             feeds: Default::default(),
             keys,

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::{run, stamp};
+use super::{Caller, run, stamp};
 use crate::error::ApiError;
 use crate::routes::AppState;
 use crate::service::fields::from_json;
@@ -13,8 +13,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/events/{slug}/registrations").route(web::post().to(create)));
 }
 
-/// The answer to a registration: where the guest stands and their links
-/// (the only time the API shows them; mail carries them too).
+/// The answer to an organizer's registration: where the guest stands and
+/// their links (mail carries them too).
 pub fn json_of(r: &Registered, base_url: &str) -> Value {
     let reg = &r.registration;
     json!({
@@ -35,19 +35,29 @@ pub fn json_of(r: &Registered, base_url: &str) -> Value {
     })
 }
 
-/// 201 with the registration; the same body sent again answers the same
-/// (nothing new is created).
-#[tracing::instrument(skip(state, req, body))]
+/// A guest (no token) gets `202 {"status": "received"}` whatever happened,
+/// so the answer reveals neither whether the email was registered nor any
+/// link: the mailbox is told. An organizer (bearer token) gets the full
+/// record with status and links: 201, and the same answer for the same
+/// body sent again.
+#[tracing::instrument(skip(state, req, caller, body))]
 async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
+    caller: Caller,
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    state.limiter.check(&req)?;
+    if !caller.is_organizer() {
+        state.limiter.check(&req)?;
+    }
     let input = from_json::<RegistrationFields>(&body)?.validate()?;
     let keys = state.keys.clone();
     let slug = slug.into_inner();
+    if !caller.is_organizer() {
+        run(&state, move |conn| svc::submit(conn, &keys, &slug, &input)).await?;
+        return Ok(HttpResponse::Accepted().json(json!({ "status": "received" })));
+    }
     let registered = run(&state, move |conn| {
         svc::register(conn, &keys, &slug, &input)
     })

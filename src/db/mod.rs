@@ -17,6 +17,7 @@ macro_rules! per_backend {
 pub mod data_version;
 pub mod events;
 pub mod keys;
+pub mod logins;
 pub mod organizations;
 pub mod outbox;
 pub mod registrations;
@@ -114,8 +115,10 @@ impl r2d2::ManageConnection for Manager {
 }
 
 /// Connects once (so that a bad URL fails now, with its own message) and
-/// builds the pool around the working connection parameters.
-pub fn build_pool(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
+/// builds the pool around the working connection parameters. A request
+/// waits at most `timeout` for a connection: when the database is down,
+/// it is answered 503 within that time instead of hanging.
+pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Result<Pool> {
     let manager = Manager::new(url.clone());
     manager
         .connect()
@@ -127,7 +130,7 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
     };
     Ok(r2d2::Pool::builder()
         .max_size(size)
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(timeout)
         // A server connection can break between uses; a SQLite file cannot.
         .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
         .build_unchecked(manager))

@@ -246,3 +246,24 @@ pub fn for_registration(conn: &mut DbConn, registration_id: &str) -> QueryResult
         .select(OutboxRow::as_select())
         .load(conn)
 }
+
+/// Whether a message of `kind` was queued for any registration of this
+/// email since `since` (to send some kinds at most so often per address).
+pub fn sent_recently(
+    conn: &mut DbConn,
+    kind: &str,
+    email_key: &str,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    use super::schema::registrations;
+    let of_email = registrations::table
+        .filter(registrations::email_key.eq(email_key))
+        .select(registrations::id);
+    diesel::select(diesel::dsl::exists(
+        outbox::table
+            .filter(outbox::kind.eq(kind))
+            .filter(outbox::created_at.ge(since))
+            .filter(outbox::registration_id.eq_any(of_email)),
+    ))
+    .get_result(conn)
+}

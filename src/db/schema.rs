@@ -6,6 +6,7 @@ diesel::table! {
         user_id -> Text,
         token_hash -> Text,
         created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -38,6 +39,15 @@ diesel::table! {
         updated_at -> Timestamp,
         confirmed_count -> Integer,
         reminder_offsets -> Text,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        scope -> Text,
+        subject -> Text,
+        failed_at -> Timestamp,
     }
 }
 
@@ -187,6 +197,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     data_version,
     event_organizers,
+    login_failures,
     events,
     guest_feeds,
     organizations,

@@ -24,6 +24,16 @@ pub struct NewUser<'a> {
     pub created_at: NaiveDateTime,
 }
 
+/// An API token as organizers see it: never its secret.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = api_tokens)]
 pub struct NewApiToken<'a> {
@@ -77,13 +87,68 @@ pub fn insert_api_token(conn: &mut DbConn, new: &NewApiToken<'_>) -> QueryResult
         .map(drop)
 }
 
-pub fn user_by_api_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<User>> {
+pub fn user_by_api_token(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> QueryResult<Option<(User, ApiToken)>> {
     api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(token_hash))
-        .select(User::as_select())
+        .select((User::as_select(), ApiToken::as_select()))
         .first(conn)
         .optional()
+}
+
+/// Notes a token's use, unless it was noted since `stale_before` (so a
+/// busy client does not turn every read into a write).
+pub fn touch_api_token(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+    stale_before: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        api_tokens::table.filter(api_tokens::id.eq(id)).filter(
+            api_tokens::last_used_at
+                .is_null()
+                .or(api_tokens::last_used_at.lt(stale_before)),
+        ),
+    )
+    .set(api_tokens::last_used_at.eq(now))
+    .execute(conn)
+    .map(drop)
+}
+
+pub fn api_tokens_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<ApiToken>> {
+    api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order(api_tokens::created_at.asc())
+        .select(ApiToken::as_select())
+        .load(conn)
+}
+
+pub fn find_api_token(conn: &mut DbConn, id: &str) -> QueryResult<Option<ApiToken>> {
+    api_tokens::table
+        .find(id)
+        .select(ApiToken::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Deletes one token (`Some(id)`) or all of a user's; how many went.
+pub fn delete_api_tokens(conn: &mut DbConn, user_id: &str, id: Option<&str>) -> QueryResult<usize> {
+    let mut query = diesel::delete(api_tokens::table)
+        .filter(api_tokens::user_id.eq(user_id))
+        .into_boxed();
+    if let Some(id) = id {
+        query = query.filter(api_tokens::id.eq(id));
+    }
+    query.execute(conn)
+}
+
+/// Ends every session of a user; how many there were.
+pub fn delete_sessions_of(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
 }
 
 pub fn insert_session(conn: &mut DbConn, new: &NewSession<'_>) -> QueryResult<()> {

@@ -147,6 +147,15 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
         ("title", title.to_owned()),
         ("name", r.name.clone()),
         ("when", reminder_when),
+        (
+            "status",
+            t(
+                lang,
+                crate::service::registrations::RegistrationStatus::from_stored(&r.status)
+                    .label_key(),
+            )
+            .to_owned(),
+        ),
     ];
     let subject = format(lang, &key(m.kind, "subject"), &args);
     let intro = format(lang, &key(m.kind, "intro"), &args);
@@ -215,7 +224,7 @@ fn invite_method(kind: MailKind) -> Option<&'static str> {
     match kind {
         MailKind::Confirmed | MailKind::Promoted | MailKind::Changed => Some("REQUEST"),
         MailKind::EventCancelled | MailKind::RegistrationCancelled => Some("CANCEL"),
-        MailKind::Waitlisted | MailKind::Reminder => None,
+        MailKind::Waitlisted | MailKind::Reminder | MailKind::AlreadyRegistered => None,
     }
 }
 

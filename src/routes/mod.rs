@@ -30,6 +30,13 @@ pub struct AppState {
     pub feeds: std::sync::Arc<feeds::FeedCache>,
     pub keys: crate::service::keys::LinkKeys,
     pub limiter: std::sync::Arc<RateLimiter>,
+    /// The bounded password hashing threads of sign-in.
+    pub passwords: crate::service::passwords::PasswordChecker,
+}
+
+/// The client's address, as the rate limits and the lockout count it.
+pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    req.peer_addr().map(|a| a.ip())
 }
 
 /// Requests per client address and minute (fixed one-minute windows).
@@ -52,7 +59,7 @@ impl RateLimiter {
         if self.per_minute == 0 {
             return Ok(());
         }
-        let Some(ip) = req.peer_addr().map(|a| a.ip()) else {
+        let Some(ip) = client_ip(req) else {
             return Ok(());
         };
         let minute = std::time::SystemTime::now()
@@ -70,7 +77,7 @@ impl RateLimiter {
         let count = counts.entry(ip).or_insert(0);
         *count += 1;
         if *count > self.per_minute {
-            return Err(AppError::RateLimited);
+            return Err(AppError::RateLimited(None));
         }
         Ok(())
     }

@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use super::forms::{Field, FieldKind, Form, FormErrors};
 use super::public::{COMMON_ZONES, EventPage};
@@ -19,6 +18,7 @@ use crate::service::{self};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/events/{slug}/register", web::post().to(register))
+        .route("/events/{slug}/registered", web::get().to(received))
         .route("/registrations/{token}", web::get().to(manage))
         .route("/registrations/{token}/cancel", web::post().to(cancel))
         .route("/registrations/{token}/delete", web::post().to(delete))
@@ -112,17 +112,16 @@ async fn register(
         Ok(input) => {
             let slug = slug.clone();
             service::run(&state.pool, move |conn| {
-                svc::register(conn, &keys, &slug, &input)
+                svc::submit(conn, &keys, &slug, &input)
             })
             .await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(registered) => Ok(ctx.see_other(&format!(
-            "/registrations/{}?registered=1",
-            registered.token.expose()
-        ))),
+        // The same page for a new guest and a known email: what happened
+        // is told to the mailbox only.
+        Ok(()) => Ok(ctx.see_other(&format!("/events/{slug}/registered"))),
         Err(e) => {
             let errors = FormErrors::from_error(e)?;
             let slug2 = slug.clone();
@@ -152,16 +151,10 @@ struct ManagePage<'a> {
     waitlist_position: Option<i64>,
     times: Vec<ZonedTime>,
     reminders: bool,
-    just_registered: bool,
     feed: FeedLink,
     event_ics: String,
     google_url: String,
     open: bool,
-}
-
-#[derive(Deserialize)]
-struct ManageQuery {
-    registered: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -169,7 +162,6 @@ async fn manage(
     state: web::Data<AppState>,
     ctx: PageContext,
     token: web::Path<String>,
-    query: web::Query<ManageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let keys = state.keys.clone();
     let token = token.into_inner();
@@ -201,7 +193,6 @@ async fn manage(
         waitlist_position: r.waitlist_position,
         times,
         reminders: r.reminders,
-        just_registered: query.registered.is_some(),
         feed: ctx.feed(format!("/feeds/{}.ics", m.feed_token.expose())),
         event_ics: format!("/events/{}.ics", e.slug),
         google_url: super::views::google_calendar_url(&ctx, &m.event),
@@ -242,6 +233,31 @@ struct MessagePage<'a> {
     ctx: &'a PageContext,
     title: &'a str,
     text: &'a str,
+    back: Option<(String, String)>,
+}
+
+/// After the form: received, and a message is on its way to the address.
+async fn received(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let s2 = slug.clone();
+    let details = service::run(&state.pool, move |conn| {
+        service::events::load_public(conn, &s2)
+    })
+    .await?;
+    let e = &details.event;
+    ctx.render(&MessagePage {
+        ctx: &ctx,
+        title: ctx.t("registration.received_title"),
+        text: ctx.t("registration.received_text"),
+        back: Some((
+            format!("/events/{slug}"),
+            ctx.pick(&e.title_ja, &e.title_en).to_owned(),
+        )),
+    })
 }
 
 async fn delete(
@@ -257,6 +273,7 @@ async fn delete(
         ctx: &ctx,
         title: ctx.t("registration.deleted_title"),
         text: ctx.t("registration.deleted_text"),
+        back: None,
     })
 }
 
@@ -304,6 +321,7 @@ async fn unsubscribe(
             ctx: &ctx,
             title: ctx.t("registration.unsubscribed_title"),
             text: ctx.t("registration.unsubscribed_text"),
+            back: None,
         },
     )
 }

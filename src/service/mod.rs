@@ -8,15 +8,39 @@ pub mod fields;
 pub mod keys;
 pub mod organizations;
 pub mod outbox;
+pub mod passwords;
 pub mod registrations;
 pub mod venues;
 
 use actix_web::web;
 
-use crate::db::{DbConn, Pool};
+use std::time::Duration;
+
+use crate::db::{self, DbConn, Pool, PooledConn};
 use crate::error::AppError;
 
-/// Runs a blocking service call on the thread pool with a pooled connection.
+/// How long a request may queue for a connection while every connection
+/// of the pool is in use (a busy database, not a lost one).
+const BUSY_POOL_WAIT: Duration = Duration::from_secs(10);
+
+/// A pooled connection. The pool's own timeout (`MUSUBI_DB_TIMEOUT_MS`) is
+/// short: when it passes while the pool holds fewer connections than it
+/// may, new ones could not be opened, the database is gone, and the
+/// request is answered 503 at once. When every connection exists and is
+/// merely busy, the request queues a while longer.
+pub fn connection(pool: &Pool) -> Result<PooledConn, AppError> {
+    match pool.get() {
+        Ok(conn) => Ok(conn),
+        Err(_) if pool.state().connections >= pool.max_size() => {
+            Ok(pool.get_timeout(BUSY_POOL_WAIT)?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Runs a blocking service call on the thread pool with a pooled
+/// connection. A database error on a connection that no longer answers
+/// (the server went away mid-request) is a 503, not a 500.
 pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
@@ -24,8 +48,13 @@ where
 {
     let pool = pool.clone();
     web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
+        let mut conn = connection(&pool)?;
+        match f(&mut conn) {
+            Err(AppError::Unexpected(e)) if db::ping(&mut conn).is_err() => {
+                Err(AppError::Unavailable(format!("lost the database: {e:#}")))
+            }
+            other => other,
+        }
     })
     .await?
 }

@@ -221,8 +221,106 @@ fn same_person(r: &Registration, input: &RegistrationInput) -> bool {
         && r.language == input.language.as_str()
 }
 
-/// Registers for a published event: a seat when one is free, else the end
-/// of the waitlist. The same form sent twice answers like the first time.
+/// What a registration attempt found, inside its transaction.
+enum Attempt {
+    Created(Registered),
+    /// The email already holds an active registration for this event.
+    Existing {
+        registration: Registration,
+        event: Event,
+    },
+}
+
+/// Takes a seat (or a waitlist place) for `input` unless the email is
+/// already registered. Registration must be open for everyone alike, so
+/// that the answer never depends on whether an email is known.
+fn attempt(
+    conn: &mut DbConn,
+    keys: &LinkKeys,
+    slug: &str,
+    input: &RegistrationInput,
+    now: NaiveDateTime,
+) -> Result<Attempt, AppError> {
+    let key = email_key(input.email.as_str());
+    let event = edb::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
+    ensure_open(&event, now)?;
+    rdb::lock_event(conn, &event.id)?;
+    if let Some(registration) = rdb::find_active(conn, &event.id, &key)? {
+        return Ok(Attempt::Existing {
+            registration,
+            event,
+        });
+    }
+    let id = db::new_id();
+    let token = keys.registration(&id);
+    let confirmed = rdb::take_seat(conn, &event.id)?;
+    let (status, position) = if confirmed {
+        (RegistrationStatus::Confirmed, None)
+    } else {
+        (
+            RegistrationStatus::Waitlisted,
+            Some(rdb::next_waitlist_position(conn, &event.id)?),
+        )
+    };
+    let registration = rdb::insert(
+        conn,
+        &NewRegistration {
+            id: &id,
+            event_id: &event.id,
+            email: input.email.as_str(),
+            email_key: &key,
+            name: input.name.as_str(),
+            furigana: input.furigana.as_ref().map(Name::as_str),
+            organization: input.organization.as_str(),
+            country: input.country.as_str(),
+            time_zone: input.time_zone.name(),
+            language: input.language.as_str(),
+            status: status.as_str(),
+            waitlist_position: position,
+            token_hash: token.hash().as_str(),
+            reminders: true,
+            consented_at: now,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .map_err(|e| match e {
+        // The unique index is the backstop for a race the lock prevents.
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => AppError::conflict(Some("email"), Invalid::new("conflict.already_registered")),
+        other => other.into(),
+    })?;
+
+    match status {
+        RegistrationStatus::Confirmed => {
+            enqueue(conn, MailKind::Confirmed, &registration, &event, None, now)?;
+            schedule_reminders(conn, &registration, &event, now)?;
+        }
+        _ => {
+            enqueue(conn, MailKind::Waitlisted, &registration, &event, None, now)?;
+        }
+    }
+    let generation = rdb::ensure_feed(
+        conn,
+        &key,
+        |g| keys.feed(&key, g).hash().as_str().to_owned(),
+        now,
+    )?;
+    Ok(Attempt::Created(Registered {
+        registration,
+        event,
+        token,
+        feed_token: keys.feed(&key, generation),
+        repeated: false,
+    }))
+}
+
+/// Registers for a published event on an organizer's behalf (the caller is
+/// authenticated, so the answer may carry the guest's links): a seat when
+/// one is free, else the end of the waitlist. The same form sent twice
+/// answers like the first time; the same email with other details is a 409.
 #[tracing::instrument(skip(conn, keys, input))]
 pub fn register(
     conn: &mut DbConn,
@@ -231,92 +329,70 @@ pub fn register(
     input: &RegistrationInput,
 ) -> Result<Registered, AppError> {
     let now = db::now();
-    let key = email_key(input.email.as_str());
-    write_tx(conn, |conn| {
-        let event = edb::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
-        rdb::lock_event(conn, &event.id)?;
-        if let Some(existing) = rdb::find_active(conn, &event.id, &key)? {
-            if same_person(&existing, input) {
-                let token = keys.registration(&existing.id);
-                let feed_token = feed_token(conn, keys, &key, now)?;
-                return Ok(Registered {
-                    registration: existing,
-                    event,
-                    token,
-                    feed_token,
-                    repeated: true,
-                });
-            }
-            return Err(AppError::conflict(
-                Some("email"),
-                Invalid::new("conflict.already_registered"),
-            ));
-        }
-        ensure_open(&event, now)?;
-        let id = db::new_id();
-        let token = keys.registration(&id);
-        let confirmed = rdb::take_seat(conn, &event.id)?;
-        let (status, position) = if confirmed {
-            (RegistrationStatus::Confirmed, None)
-        } else {
-            (
-                RegistrationStatus::Waitlisted,
-                Some(rdb::next_waitlist_position(conn, &event.id)?),
-            )
-        };
-        let registration = rdb::insert(
-            conn,
-            &NewRegistration {
-                id: &id,
-                event_id: &event.id,
-                email: input.email.as_str(),
-                email_key: &key,
-                name: input.name.as_str(),
-                furigana: input.furigana.as_ref().map(Name::as_str),
-                organization: input.organization.as_str(),
-                country: input.country.as_str(),
-                time_zone: input.time_zone.name(),
-                language: input.language.as_str(),
-                status: status.as_str(),
-                waitlist_position: position,
-                token_hash: token.hash().as_str(),
-                reminders: true,
-                consented_at: now,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .map_err(|e| match e {
-            // The unique index is the backstop for a race the lock prevents.
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => AppError::conflict(Some("email"), Invalid::new("conflict.already_registered")),
-            other => other.into(),
-        })?;
-
-        match status {
-            RegistrationStatus::Confirmed => {
-                enqueue(conn, MailKind::Confirmed, &registration, &event, None, now)?;
-                schedule_reminders(conn, &registration, &event, now)?;
-            }
-            _ => {
-                enqueue(conn, MailKind::Waitlisted, &registration, &event, None, now)?;
-            }
-        }
-        let generation = rdb::ensure_feed(
-            conn,
-            &key,
-            |g| keys.feed(&key, g).hash().as_str().to_owned(),
-            now,
-        )?;
-        Ok(Registered {
+    write_tx(conn, |conn| match attempt(conn, keys, slug, input, now)? {
+        Attempt::Created(registered) => Ok(registered),
+        Attempt::Existing {
             registration,
             event,
-            token,
-            feed_token: keys.feed(&key, generation),
-            repeated: false,
-        })
+        } if same_person(&registration, input) => {
+            let token = keys.registration(&registration.id);
+            let feed_token = feed_token(conn, keys, &registration.email_key, now)?;
+            Ok(Registered {
+                registration,
+                event,
+                token,
+                feed_token,
+                repeated: true,
+            })
+        }
+        Attempt::Existing { .. } => Err(AppError::conflict(
+            Some("email"),
+            Invalid::new("conflict.already_registered"),
+        )),
+    })
+}
+
+/// How often a guest who registers again is reminded of their link.
+pub const ALREADY_REGISTERED_EVERY: Duration = Duration::hours(1);
+
+/// A registration from the public form or API. Nobody learns from the
+/// answer whether the email was known: a new guest and a repeated one get
+/// the same answer, and only the mailbox learns what happened (confirmed,
+/// waitlisted, or "already registered, here is your link", the last at most
+/// once per [`ALREADY_REGISTERED_EVERY`] per address). No link is handed
+/// to the request.
+#[tracing::instrument(skip(conn, keys, input))]
+pub fn submit(
+    conn: &mut DbConn,
+    keys: &LinkKeys,
+    slug: &str,
+    input: &RegistrationInput,
+) -> Result<(), AppError> {
+    let now = db::now();
+    write_tx(conn, |conn| match attempt(conn, keys, slug, input, now)? {
+        Attempt::Created(_) => Ok(()),
+        Attempt::Existing {
+            registration,
+            event,
+        } => {
+            let since = now - ALREADY_REGISTERED_EVERY;
+            if !outbox::sent_recently(
+                conn,
+                MailKind::AlreadyRegistered.as_str(),
+                &registration.email_key,
+                since,
+            )? {
+                enqueue(
+                    conn,
+                    MailKind::AlreadyRegistered,
+                    &registration,
+                    &event,
+                    None,
+                    now,
+                )?;
+            }
+            Ok(())
+        }
     })
 }
 
@@ -481,10 +557,12 @@ pub enum MailKind {
     EventCancelled,
     RegistrationCancelled,
     Reminder,
+    /// To a guest who registered again: their link, at most once an hour.
+    AlreadyRegistered,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 8] = [
         MailKind::Confirmed,
         MailKind::Waitlisted,
         MailKind::Promoted,
@@ -492,6 +570,7 @@ impl MailKind {
         MailKind::EventCancelled,
         MailKind::RegistrationCancelled,
         MailKind::Reminder,
+        MailKind::AlreadyRegistered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -503,6 +582,7 @@ impl MailKind {
             Self::EventCancelled => "event_cancelled",
             Self::RegistrationCancelled => "registration_cancelled",
             Self::Reminder => "reminder",
+            Self::AlreadyRegistered => "already_registered",
         }
     }
 
@@ -522,14 +602,18 @@ fn enqueue(
     reminder: Option<(i32, NaiveDateTime)>,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
+    let id = db::new_id();
     let dedupe_key = match (kind, reminder) {
         (MailKind::Changed, _) => format!("changed:{}:{}", registration.id, event.revision),
         (MailKind::Reminder, Some((minutes, _))) => {
             format!("reminder:{}:{minutes}:{}", registration.id, event.revision)
         }
+        // Once an hour at most: checked by the caller, under the event's lock.
+        (MailKind::AlreadyRegistered, _) => {
+            format!("already_registered:{}:{id}", registration.id)
+        }
         (kind, _) => format!("{}:{}", kind.as_str(), registration.id),
     };
-    let id = db::new_id();
     Ok(outbox::enqueue(
         conn,
         &NewOutboxRow {

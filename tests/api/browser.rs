@@ -1,6 +1,7 @@
 //! The registration form in a real browser: Debian's headless Chromium,
-//! driven by Playwright (tools/browser-check): fill the form, submit, see the
-//! confirmation, follow the manage link, cancel.
+//! driven by Playwright (tools/browser-check): fill the form, submit, see
+//! that it was received; then follow the link from the mail, read the
+//! registration and cancel it.
 
 use std::process::Command;
 
@@ -9,20 +10,13 @@ use chrono::Utc;
 use crate::helpers::{Backend, spawn_app};
 use crate::registrations::event_with_capacity;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_guest_registers_and_cancels_in_chromium() {
-    let app = spawn_app(Backend::Sqlite).await;
-    event_with_capacity(&app, "partnering-day", 10, 20).await;
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tools/browser-check/register.mjs"
-    );
+/// Runs `tools/browser-check/<script>` with `args`; what it saw, as JSON.
+async fn browser(script: &str, args: Vec<String>) -> serde_json::Value {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/browser-check");
     assert!(
-        std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tools/browser-check/node_modules/playwright-core/package.json"
-        ))
-        .exists(),
+        std::path::Path::new(dir)
+            .join("node_modules/playwright-core/package.json")
+            .exists(),
         "playwright-core is not installed: run scripts/test"
     );
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -30,15 +24,11 @@ async fn a_guest_registers_and_cancels_in_chromium() {
         std::path::Path::new(&chromium).exists(),
         "{chromium} is missing: install Debian's chromium (.ci/run does)"
     );
-    let address = app.address.clone();
+    let script = format!("{dir}/{script}");
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args([
-                script,
-                &address,
-                "partnering-day",
-                "anna.schmidt@berlin-pharma.example.de",
-            ])
+            .arg(script)
+            .args(args)
             .env("CHROMIUM", &chromium)
             .output()
             .unwrap()
@@ -48,14 +38,40 @@ async fn a_guest_registers_and_cancels_in_chromium() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_registers_and_cancels_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await;
+    event_with_capacity(&app, "partnering-day", 10, 20).await;
+    let email = "anna.schmidt@berlin-pharma.example.de";
+    let seen = browser(
+        "register.mjs",
+        vec![app.address.clone(), "partnering-day".into(), email.into()],
+    )
+    .await;
     assert!(
         seen["confirmation"]
             .as_str()
             .unwrap()
-            .starts_with("Thank you"),
+            .starts_with("Received: we have sent a message to this address"),
         "{seen}"
     );
+    assert!(
+        !seen["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("/registrations/")),
+        "the page hands out no link: {seen}"
+    );
+
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    let mail = app.smtp.received();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].is_to(email));
+    let seen = browser("manage.mjs", vec![app.local(&mail[0].manage_link())]).await;
     assert_eq!(seen["status"], "Confirmed");
     let times = seen["times"].as_array().unwrap();
     assert!(times[0].as_str().unwrap().contains("JST"), "{seen}");
@@ -68,12 +84,7 @@ async fn a_guest_registers_and_cancels_in_chromium() {
     assert_eq!(seen["status_after_cancel"], "Cancelled");
 
     app.worker.run_until_idle(Utc::now()).await.unwrap();
-    let subjects: Vec<String> = app
-        .smtp
-        .received()
-        .iter()
-        .map(|m| m.parsed().subject().unwrap().to_owned())
-        .collect();
+    let subjects: Vec<String> = app.smtp.received().iter().map(|m| m.subject()).collect();
     assert_eq!(
         subjects,
         [

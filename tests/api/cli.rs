@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Backend, fresh_database};
 
-fn musubi(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+pub fn musubi(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_musubi"))
         .args(args)
         .env_remove("MUSUBI_CONFIG")
@@ -145,7 +145,7 @@ async fn accounts_and_tokens_from_the_command_line() {
 #[test]
 fn demo_data_is_seeded_into_an_empty_database_only() {
     let (url, _dir, _) = fresh_database(Backend::Sqlite);
-    let pool = musubi::db::build_pool(&url, 1).unwrap();
+    let pool = musubi::db::build_pool(&url, 1, std::time::Duration::from_secs(10)).unwrap();
     let mut conn = pool.get().unwrap();
     musubi::db::run_migrations(&mut conn).unwrap();
     assert!(musubi::demo::seed_if_empty(&mut conn).unwrap());

@@ -17,4 +17,5 @@ mod organizations_api;
 mod pages;
 mod registration_pages;
 mod registrations;
+mod security;
 mod venues_api;

@@ -15,11 +15,11 @@ fn table_count(conn: &mut DbConn, backend: Backend) -> i64 {
     let sql = match backend {
         Backend::Sqlite => {
             "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN \
-             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox')"
+             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox','login_failures')"
         }
         Backend::Postgres => {
             "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN \
-             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox')"
+             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox','login_failures')"
         }
     };
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
@@ -29,11 +29,11 @@ both_backends!(migrations_apply_revert_and_apply_again);
 
 async fn migrations_apply_revert_and_apply_again(backend: Backend) {
     let (url, _dir, pg) = fresh_database(backend);
-    let pool = db::build_pool(&url, 1).unwrap();
+    let pool = db::build_pool(&url, 1, std::time::Duration::from_secs(10)).unwrap();
     let mut conn = pool.get().unwrap();
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 3, "{applied:?}");
-    assert_eq!(table_count(&mut conn, backend), 14);
+    assert_eq!(applied.len(), 4, "{applied:?}");
+    assert_eq!(table_count(&mut conn, backend), 15);
     assert!(
         db::run_migrations(&mut conn).unwrap().is_empty(),
         "a second run applies nothing"
@@ -78,7 +78,7 @@ struct IntPragma {
 #[test]
 fn sqlite_connections_use_wal_foreign_keys_and_busy_timeout() {
     let (url, _dir, _) = fresh_database(Backend::Sqlite);
-    let pool = db::build_pool(&url, 2).unwrap();
+    let pool = db::build_pool(&url, 2, std::time::Duration::from_secs(10)).unwrap();
     let (mut a, mut b) = (pool.get().unwrap(), pool.get().unwrap());
     for conn in [&mut *a, &mut *b] {
         let mode = diesel::sql_query("PRAGMA journal_mode")

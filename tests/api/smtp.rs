@@ -22,6 +22,26 @@ impl Received {
             .parse(&self.data)
             .expect("a MIME message")
     }
+
+    /// The guest's manage link in the plain-text part (`…/registrations/<token>`).
+    pub fn manage_link(&self) -> String {
+        let parsed = self.parsed();
+        let text = parsed.body_text(0).expect("a text part");
+        text.split_whitespace()
+            .find(|w| w.contains("/registrations/") && !w.contains("/unsubscribe"))
+            .unwrap_or_else(|| panic!("no manage link in: {text}"))
+            .to_owned()
+    }
+
+    pub fn subject(&self) -> String {
+        self.parsed().subject().unwrap_or_default().to_owned()
+    }
+
+    pub fn is_to(&self, address: &str) -> bool {
+        self.rcpt_to
+            .iter()
+            .any(|r| r.trim_matches(['<', '>']).eq_ignore_ascii_case(address))
+    }
 }
 
 #[derive(Default)]

@@ -1,7 +1,8 @@
 // Registers for an event through musubi's form in headless Chromium (the
-// system's, from Debian), then follows the manage link and cancels.
+// system's, from Debian) and reads the page that answers.
 // Usage: node register.mjs BASE_URL EVENT_SLUG EMAIL
 // Prints what it saw as JSON; exits non-zero when a step fails.
+// The manage link then comes by mail; manage.mjs follows it.
 import { chromium } from "playwright-core";
 
 const [base, slug, email] = process.argv.slice(2);
@@ -31,20 +32,11 @@ try {
   await page.selectOption("#language", "en");
   await page.check("#consent");
   await Promise.all([
-    page.waitForURL(/\/registrations\/[^/?]+\?registered=1$/),
+    page.waitForURL(/\/events\/[^/?]+\/registered$/),
     page.click("form.registration-form button[type=submit]"),
   ]);
   seen.confirmation = (await page.textContent(".notice.success"))?.trim();
-  seen.status = (await page.textContent(".registration-status strong"))?.trim();
-  seen.times = await page.$$eval("ul.times li", (items) => items.map((li) => li.textContent.trim()));
-
-  await Promise.all([page.waitForURL(/\/registrations\/[^/?]+$/), page.click("a.manage-link")]);
-  seen.manage_url = page.url();
-  await Promise.all([
-    page.waitForNavigation(),
-    page.click("form.cancel-registration button[type=submit]"),
-  ]);
-  seen.status_after_cancel = (await page.textContent(".registration-status strong"))?.trim();
+  seen.links = await page.$$eval("a", (links) => links.map((a) => a.href));
   console.log(JSON.stringify(seen));
 } catch (e) {
   console.error(`browser check failed: ${e.message}\nseen so far: ${JSON.stringify(seen)}`);

@@ -6,6 +6,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+mod account;
+
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
@@ -58,7 +60,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .route("/events/{slug}", web::post().to(update_event))
             .route("/events/{slug}/{action}", web::post().to(change_status))
             .route("/outbox", web::get().to(outbox_page))
-            .route("/outbox/{id}/retry", web::post().to(retry_message)),
+            .route("/outbox/{id}/retry", web::post().to(retry_message))
+            .configure(account::config),
     );
 }
 
@@ -128,11 +131,18 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths, so the login cannot be used to redirect elsewhere.
-fn safe_next(next: Option<&str>) -> String {
+/// Only paths under /admin on this site, so the login cannot be used to
+/// redirect elsewhere (`//host`, `/\host` and schemes never start with
+/// `/admin`); a line break is an attempt at header injection (400).
+fn safe_next(next: Option<&str>) -> Result<String, AppError> {
     match next {
-        Some(n) if n.starts_with("/admin") && !n.starts_with("//") => n.to_owned(),
-        _ => "/admin".to_owned(),
+        Some(n) if n.chars().any(char::is_control) => {
+            Err(AppError::BadRequest("line break in next"))
+        }
+        Some(n) if n == "/admin" || n.starts_with("/admin/") || n.starts_with("/admin?") => {
+            Ok(n.to_owned())
+        }
+        _ => Ok("/admin".to_owned()),
     }
 }
 
@@ -143,7 +153,7 @@ async fn login_form(
     ctx.render(&LoginPage {
         ctx: &ctx,
         email: String::new(),
-        next: safe_next(query.next.as_deref()),
+        next: safe_next(query.next.as_deref())?,
         failed: false,
     })
 }
@@ -157,18 +167,23 @@ struct LoginFields {
     next: Option<String>,
 }
 
-#[tracing::instrument(skip(state, ctx, body))]
+#[tracing::instrument(skip(state, ctx, req, body))]
 async fn login(
     state: web::Data<AppState>,
     ctx: PageContext,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let fields: LoginFields = checked_form(&ctx, &body)??;
-    let next = safe_next(fields.next.as_deref());
-    let (email, password) = (fields.email.clone(), fields.password);
-    let session = service::run(&state.pool, move |conn| {
-        accounts::login(conn, &email, &password)
-    })
+    let next = safe_next(fields.next.as_deref())?;
+    let session = accounts::login(
+        &state.pool,
+        &state.passwords,
+        accounts::LoginPolicy::from_settings(&state.settings),
+        &fields.email,
+        fields.password,
+        super::client_ip(&req),
+    )
     .await?;
     let Some(token) = session else {
         return ctx.render_status(
@@ -205,13 +220,17 @@ async fn logout(
     if let Some(session) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
         service::run(&state.pool, move |conn| accounts::logout(conn, &session)).await?;
     }
-    let mut response = ctx.see_other("/");
+    Ok(without_session(ctx.see_other("/")))
+}
+
+/// The response with the session cookie removed.
+fn without_session(mut response: HttpResponse) -> HttpResponse {
     let mut removal = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     removal.make_removal();
+    if let Err(e) = response.add_cookie(&removal) {
+        tracing::warn!(error = %e, "could not remove the session cookie");
+    }
     response
-        .add_cookie(&removal)
-        .map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(response)
 }
 
 // ---------- dashboard ----------

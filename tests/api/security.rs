@@ -1,0 +1,591 @@
+//! The security hardening: nothing that authenticates a guest is handed to
+//! a request that did not just create it, registered emails cannot be
+//! discovered, logins are throttled and bounded, credentials can be
+//! revoked, and headers, origins and methods are checked.
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp, csrf_token, spawn_app};
+use crate::registrations::{event_with_capacity, guest, register_public};
+
+both_backends!(
+    a_repeated_registration_hands_out_no_link,
+    registered_emails_cannot_be_discovered,
+);
+
+/// Sends the registration form as a browser would; the answer, not followed.
+async fn submit_form(app: &TestApp, slug: &str, body: &Value) -> reqwest::Response {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(app.url(&format!("/events/{slug}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_token(&page);
+    let mut form: Vec<(String, String)> = vec![("csrf_token".into(), token)];
+    for (k, v) in body.as_object().unwrap() {
+        let v = match v {
+            Value::String(s) => s.clone(),
+            Value::Bool(true) => "on".into(),
+            other => other.to_string(),
+        };
+        form.push((k.clone(), v));
+    }
+    client
+        .post(app.url(&format!("/events/{slug}/register")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Everything an answer shows: status, headers that could carry a link, body.
+async fn whole(r: reqwest::Response) -> (StatusCode, Option<String>, String) {
+    let status = r.status();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (status, location, r.text().await.unwrap())
+}
+
+async fn a_repeated_registration_hands_out_no_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    event_with_capacity(&app, "partnering-day", 10, 20).await;
+    let victim = guest("hanako@osaka-bio.example.jp", "山田 花子");
+    let (status, answer) = register_public(&app, "partnering-day", &victim).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(answer, json!({"status": "received"}));
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    let confirmation = app.smtp.received();
+    assert_eq!(confirmation.len(), 1);
+    let victims_link = confirmation[0].manage_link();
+    let victims_token = victims_link.rsplit('/').next().unwrap().to_owned();
+
+    // The attacker knows her name, email and organization: the API and the
+    // form answer them exactly as anyone else, with no token of hers.
+    let (status, answer) = register_public(&app, "partnering-day", &victim).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(answer, json!({"status": "received"}));
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/events/partnering-day/registrations"))
+        .json(&victim)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("location").is_none());
+    let (status, location, body) = whole(submit_form(&app, "partnering-day", &victim).await).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some("/events/partnering-day/registered")
+    );
+    assert!(!body.contains(&victims_token));
+    let page = app.browse("/events/partnering-day/registered").await;
+    assert!(!page.contains(&victims_token), "{page}");
+
+    // Only her mailbox hears of it: one "already registered" message with
+    // her link, however often the form is sent within the hour.
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    let mail = app.smtp.received();
+    assert_eq!(mail.len(), 2, "one notice for three repeats");
+    assert!(mail[1].is_to("hanako@osaka-bio.example.jp"));
+    assert_eq!(mail[1].subject(), "【登録済みのご案内】再生医療セミナー");
+    assert_eq!(mail[1].manage_link(), victims_link);
+    let text = mail[1].parsed().body_text(0).unwrap().into_owned();
+    assert!(text.contains("参加確定"), "tells her status: {text}");
+
+    // An hour later, a repeat tells her again.
+    let hour_ago = musubi::db::now() - Duration::minutes(61);
+    let pool = app.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        use musubi::db::schema::outbox;
+        let mut conn = pool.get().unwrap();
+        diesel::update(outbox::table.filter(outbox::kind.eq("already_registered")))
+            .set(outbox::created_at.eq(hour_ago))
+            .execute(&mut conn)
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let (status, _) = register_public(&app, "partnering-day", &victim).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let round = app.worker.run_until_idle(Utc::now()).await.unwrap();
+    assert_eq!(app.smtp.received().len(), 3, "{round:?}");
+
+    // An organizer's token still sees the record with its links.
+    let (status, record) = app
+        .api_post("/api/v1/events/partnering-day/registrations", &victim)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{record}");
+    assert_eq!(record["status"], "confirmed");
+    assert!(
+        record["manage_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&victims_token)
+    );
+}
+
+async fn registered_emails_cannot_be_discovered(backend: Backend) {
+    let app = spawn_app(backend).await;
+    event_with_capacity(&app, "partnering-day", 1, 20).await;
+    let known = guest("hanako@osaka-bio.example.jp", "山田 花子");
+    register_public(&app, "partnering-day", &known).await;
+    // Other details for the known email, a repeat, a new guest who gets the
+    // waitlist: one answer for all.
+    let mut other_details = known.clone();
+    other_details["name"] = json!("Someone Else");
+    other_details["organization"] = json!("Attacker Ltd");
+    let new_guest = guest("taro@kansai-med.example.jp", "佐藤 太郎");
+    let mut api_answers = Vec::new();
+    let mut form_answers = Vec::new();
+    for body in [&known, &other_details, &new_guest] {
+        api_answers.push(register_public(&app, "partnering-day", body).await);
+    }
+    let fresh = guest("jiro@kobe-pharma.example.jp", "鈴木 次郎");
+    for body in [&known, &other_details, &fresh] {
+        form_answers.push(whole(submit_form(&app, "partnering-day", body).await).await);
+    }
+    for a in &api_answers {
+        assert_eq!(a, &(StatusCode::ACCEPTED, json!({"status": "received"})));
+    }
+    for a in &form_answers {
+        assert_eq!(a, &form_answers[0]);
+    }
+    assert_eq!(form_answers[0].0, StatusCode::SEE_OTHER);
+
+    // The mailboxes learn what happened: Hanako her notice (once), Taro and
+    // Jiro that they are waitlisted.
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    let mail = app.smtp.received();
+    let to = |address: &str| -> Vec<String> {
+        mail.iter()
+            .filter(|m| m.is_to(address))
+            .map(|m| m.subject())
+            .collect()
+    };
+    assert_eq!(
+        to("hanako@osaka-bio.example.jp"),
+        [
+            "【参加登録完了】再生医療セミナー",
+            "【登録済みのご案内】再生医療セミナー"
+        ]
+    );
+    assert_eq!(
+        to("taro@kansai-med.example.jp"),
+        ["【キャンセル待ち】再生医療セミナー"]
+    );
+    assert_eq!(
+        to("jiro@kobe-pharma.example.jp"),
+        ["【キャンセル待ち】再生医療セミナー"]
+    );
+    assert_eq!(mail.len(), 4);
+}
+
+/// A client from its own loopback address (127.0.0.0/8 all reaches this
+/// machine), with its own cookies, not following redirects.
+fn client_from(last_octet: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from([127, 0, 0, last_octet]))
+        .build()
+        .unwrap()
+}
+
+/// One sign-in attempt through the login form.
+async fn sign_in(
+    app_address: &str,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = client
+        .get(format!("{app_address}/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    client
+        .post(format!("{app_address}/admin/login"))
+        .form(&[
+            ("csrf_token", csrf_token(&page).as_str()),
+            ("email", email),
+            ("password", password),
+            ("next", "/admin"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn retry_after(r: &reqwest::Response) -> u64 {
+    r.headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+const KENJI: &str = "kenji@osaka-pref.example.jp";
+const KENJI_PASSWORD: &str = "大阪府庁の長い合言葉-2031";
+
+async fn create_user(app: &TestApp, email: &'static str, password: &'static str) {
+    let pool = app.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        musubi::service::accounts::create_user(
+            &mut pool.get().unwrap(),
+            email,
+            "鈴木 健二",
+            password,
+        )
+        .unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+both_backends!(
+    sign_in_is_throttled_per_account_and_per_address,
+    unknown_accounts_and_wrong_passwords_look_alike,
+    credentials_can_be_revoked,
+);
+
+async fn sign_in_is_throttled_per_account_and_per_address(backend: Backend) {
+    use crate::helpers::{ORGANIZER_EMAIL, ORGANIZER_PASSWORD};
+    let app = spawn_app(backend).await;
+    create_user(&app, KENJI, KENJI_PASSWORD).await;
+    let a = &app.address;
+
+    // Six wrong passwords for the organizer's account from one address...
+    let attacker = client_from(2);
+    for _ in 0..6 {
+        let r = sign_in(a, &attacker, ORGANIZER_EMAIL, "wrong password!!").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // ...lock the account for everyone, even with the right password.
+    let owner = client_from(3);
+    let r = sign_in(a, &owner, ORGANIZER_EMAIL, ORGANIZER_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = retry_after(&r);
+    assert!((1..=15 * 60 + 1).contains(&wait), "{wait}");
+    // Other accounts are untouched from other addresses.
+    let r = sign_in(a, &owner, KENJI, KENJI_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Six failures from one address, each on another (unknown) account,
+    // lock that address, even for a right password.
+    let sprayer = client_from(4);
+    for i in 0..6 {
+        let r = sign_in(
+            a,
+            &sprayer,
+            &format!("guess{i}@example.jp"),
+            "password123456",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = sign_in(a, &sprayer, KENJI, KENJI_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&r) >= 1);
+
+    // A second instance on the same database sees the same lockout.
+    let mut settings = app.settings.clone();
+    settings.run_worker = false;
+    let second = musubi::startup::Application::build(settings).unwrap();
+    let second_address = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+    let r = sign_in(
+        &second_address,
+        &client_from(5),
+        ORGANIZER_EMAIL,
+        ORGANIZER_PASSWORD,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Once the window has passed, the owner signs in.
+    let pool = app.pool.clone();
+    tokio::task::spawn_blocking(move || {
+        use musubi::db::schema::login_failures;
+        let earlier = musubi::db::now() - Duration::minutes(16);
+        diesel::update(login_failures::table)
+            .set(login_failures::failed_at.eq(earlier))
+            .execute(&mut pool.get().unwrap())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let r = sign_in(a, &owner, ORGANIZER_EMAIL, ORGANIZER_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = sign_in(a, &sprayer, KENJI, KENJI_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+async fn unknown_accounts_and_wrong_passwords_look_alike(backend: Backend) {
+    use crate::helpers::ORGANIZER_EMAIL;
+    let app = spawn_app(backend).await;
+    let a = &app.address;
+    let mut timings: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut answers = Vec::new();
+    for round in 0..6u8 {
+        for (i, email) in [ORGANIZER_EMAIL, "nobody@link-j-west.example"]
+            .into_iter()
+            .enumerate()
+        {
+            // Each from its own address, so no lockout interferes.
+            let client = client_from(10 + round * 2 + i as u8);
+            let started = std::time::Instant::now();
+            let r = sign_in(a, &client, email, "wrong password!!").await;
+            let status = r.status();
+            let body = r.text().await.unwrap().replace(email, "EMAIL");
+            let body = body.replace(&csrf_token(&body), "TOKEN");
+            timings[i].push(started.elapsed().as_secs_f64());
+            answers.push((i, status, body));
+        }
+    }
+    for (_, status, body) in &answers {
+        assert_eq!(*status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body, &answers[0].2, "same page for both");
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (known, unknown) = (median(&mut timings[0]), median(&mut timings[1]));
+    // Without the dummy hash an unknown account would answer ~20 times
+    // faster; the tolerance is for a busy machine running tests side by side.
+    let ratio = known / unknown;
+    assert!(
+        (0.33..3.0).contains(&ratio),
+        "known {known:.3}s vs unknown {unknown:.3}s"
+    );
+}
+
+async fn credentials_can_be_revoked(backend: Backend) {
+    use crate::helpers::{ORGANIZER_EMAIL, ORGANIZER_PASSWORD};
+    let app = spawn_app(backend).await;
+    let a = &app.address;
+    let new_token = || {
+        let pool = app.pool.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                musubi::service::accounts::create_token(&mut pool.get().unwrap(), ORGANIZER_EMAIL)
+                    .unwrap()
+                    .expose()
+                    .to_owned()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let api_status = |token: String| {
+        let url = app.url("/api/v1/events");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let signed_in = |client: reqwest::Client| {
+        let url = app.url("/admin");
+        async move { client.get(url).send().await.unwrap().status() == StatusCode::OK }
+    };
+    let laptop = client_from(20);
+    let phone = client_from(21);
+    for c in [&laptop, &phone] {
+        let r = sign_in(a, c, ORGANIZER_EMAIL, ORGANIZER_PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let first = app.token.clone();
+    let second = new_token().await;
+    assert_eq!(api_status(first.clone()).await, StatusCode::OK);
+
+    // The account page lists both tokens with creation and last use, never a secret.
+    let page = laptop
+        .get(app.url("/admin/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("/revoke\"").count(), 2, "{page}");
+    assert!(!page.contains(&first) && !page.contains(&second));
+    assert!(page.contains("未使用"), "the second was never used: {page}");
+
+    // Revoked on the page: that token is refused, the other still works.
+    let ids = [token_id(&app, &first).await, token_id(&app, &second).await];
+    let r = laptop
+        .post(app.url(&format!("/admin/account/tokens/{}/revoke", ids[1])))
+        .form(&[("csrf_token", csrf_token(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(api_status(second).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(api_status(first.clone()).await, StatusCode::OK);
+
+    // From the command line: list, revoke by id, revoke all of a user.
+    let db = app.database_url.to_string();
+    let out = crate::cli::musubi(
+        &["admin", "list-tokens", "--email", ORGANIZER_EMAIL],
+        &[("MUSUBI_DATABASE_URL", &db)],
+        "",
+    );
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{listed}");
+    assert!(
+        listed.contains(&ids[0]) && !listed.contains(&first),
+        "{listed}"
+    );
+    let out = crate::cli::musubi(
+        &["admin", "revoke-token", "--id", &ids[0]],
+        &[("MUSUBI_DATABASE_URL", &db)],
+        "",
+    );
+    assert!(out.status.success());
+    assert_eq!(api_status(first).await, StatusCode::UNAUTHORIZED);
+    let (third, fourth) = (new_token().await, new_token().await);
+    let out = crate::cli::musubi(
+        &["admin", "revoke-token", "--email", ORGANIZER_EMAIL, "--all"],
+        &[("MUSUBI_DATABASE_URL", &db)],
+        "",
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "revoked 2 token(s)"
+    );
+    assert_eq!(api_status(third).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(api_status(fourth).await, StatusCode::UNAUTHORIZED);
+    let out = crate::cli::musubi(
+        &["admin", "revoke-token", "--id", "no-such-token"],
+        &[("MUSUBI_DATABASE_URL", &db)],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    // Sign out everywhere, from the laptop: the phone is signed out too.
+    assert!(signed_in(phone.clone()).await);
+    let page = laptop
+        .get(app.url("/admin/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = laptop
+        .post(app.url("/admin/account/sign-out-everywhere"))
+        .form(&[("csrf_token", csrf_token(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!signed_in(phone.clone()).await);
+    assert!(!signed_in(laptop.clone()).await);
+
+    // A password reset ends every session and token of the account.
+    let r = sign_in(a, &phone, ORGANIZER_EMAIL, ORGANIZER_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let fifth = new_token().await;
+    let out = crate::cli::musubi(
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            ORGANIZER_EMAIL,
+            "--name",
+            "山田 花子",
+        ],
+        &[("MUSUBI_DATABASE_URL", &db)],
+        "a brand new passphrase 2031",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!signed_in(phone.clone()).await);
+    assert_eq!(api_status(fifth).await, StatusCode::UNAUTHORIZED);
+    let r = sign_in(a, &phone, ORGANIZER_EMAIL, "a brand new passphrase 2031").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// The id of an API token, found by its secret's hash as the app stores it.
+async fn token_id(app: &TestApp, secret: &str) -> String {
+    let pool = app.pool.clone();
+    let hash = musubi::domain::Token::parse(secret)
+        .unwrap()
+        .hash()
+        .as_str()
+        .to_owned();
+    tokio::task::spawn_blocking(move || {
+        use musubi::db::schema::api_tokens;
+        api_tokens::table
+            .filter(api_tokens::token_hash.eq(hash))
+            .select(api_tokens::id)
+            .first::<String>(&mut pool.get().unwrap())
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_beyond_the_hashing_threads_are_refused_at_once() {
+    use crate::helpers::spawn_app_with;
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.password_hashers = 1;
+        s.login_max_failures = 0;
+    })
+    .await;
+    let attempts = (0..24u8).map(|i| {
+        let address = app.address.clone();
+        async move {
+            let client = client_from(100 + i);
+            let r = sign_in(&address, &client, "someone@example.jp", "wrong password!!").await;
+            let status = r.status();
+            let retry = r.headers().get("retry-after").is_some();
+            (status, retry)
+        }
+    });
+    let answers = futures::future::join_all(attempts).await;
+    let busy = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    let checked = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(busy + checked, answers.len(), "{answers:?}");
+    assert!(busy > 0 && checked > 0, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(s, retry)| *s != StatusCode::SERVICE_UNAVAILABLE || *retry)
+    );
+}
