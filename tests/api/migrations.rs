@@ -50,7 +50,7 @@ async fn migrations_apply_revert_and_apply_again(backend: Backend) {
         "down.sql drops every table"
     );
     assert_eq!(db::run_migrations(&mut conn).unwrap(), applied);
-    assert_eq!(table_count(&mut conn, backend), 14);
+    assert_eq!(table_count(&mut conn, backend), 15);
     drop(conn);
     if let Some((admin, name)) = pg {
         let mut c = <diesel::pg::PgConnection as diesel::Connection>::establish(&admin).unwrap();
