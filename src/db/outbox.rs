@@ -107,6 +107,26 @@ pub fn claim(
     })
 }
 
+/// Moves the lease of messages still claimed by this worker (status
+/// `sending` with the attempt count it claimed them with) to `until`.
+pub fn renew_leases(
+    conn: &mut DbConn,
+    rows: &[(String, i32)],
+    until: NaiveDateTime,
+) -> QueryResult<()> {
+    for (id, attempts) in rows {
+        diesel::update(
+            outbox::table
+                .filter(outbox::id.eq(id))
+                .filter(outbox::status.eq("sending"))
+                .filter(outbox::attempts.eq(attempts)),
+        )
+        .set(outbox::lease_until.eq(Some(until)))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Records the outcome of a claimed message, unless the claim was lost
 /// (the lease ran out and another worker took it over).
 fn finish(

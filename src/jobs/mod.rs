@@ -21,8 +21,18 @@ use crate::i18n::t;
 use crate::service::registrations::{MailKind, RegistrationStatus};
 use crate::service::{self, keys::LinkKeys};
 
-/// How long a claimed message stays with its worker before another may take it.
-const LEASE: Duration = Duration::minutes(5);
+/// How long a claimed message stays with its worker before another may
+/// take it (a worker that died). Renewed every [`RENEW_EVERY`] while the
+/// batch is in flight, so a slow send does not lose it, and short, so a
+/// dead worker's mail is taken over soon.
+const LEASE: Duration = Duration::seconds(60);
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+/// Recording outcomes is retried with growing pauses up to this one.
+const RECORD_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(2);
+/// After a stop was asked for, how long unrecorded outcomes are still
+/// retried before the worker gives up (then the lease runs out and the
+/// messages go out again: a duplicate, not a loss).
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 /// The longest wait between two tries.
 const MAX_BACKOFF: Duration = Duration::hours(6);
 
@@ -34,6 +44,8 @@ pub struct Worker {
     /// The host part of UIDs and Message-IDs (derived once, not per message).
     host: Arc<str>,
     keys: LinkKeys,
+    /// Set once a stop was asked for.
+    stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What one round did.
@@ -90,6 +102,7 @@ impl Worker {
             host: settings.host().into(),
             settings: Arc::new(settings),
             keys,
+            stopping: Arc::default(),
         })
     }
 
@@ -152,6 +165,13 @@ impl Worker {
             return round;
         }
         let at = db::from_utc(now);
+        let _leases = self.keep_leases(
+            batch
+                .iter()
+                .map(|(row, _)| (row.id.clone(), row.attempts))
+                .collect(),
+            at,
+        );
         // One guest's messages go out in the order they were queued (a
         // cancellation must not overtake the invite it cancels); different
         // guests' messages go out side by side.
@@ -188,28 +208,93 @@ impl Worker {
                 Outcome::Skipped => round.skipped += 1,
             }
         }
-        let written = service::run(&self.pool, move |conn| {
-            db::write_tx(conn, |conn| {
-                for d in &decisions {
-                    let error = d.error.as_deref().unwrap_or("");
-                    match d.outcome {
-                        Outcome::Sent => outbox::mark_sent(conn, &d.row, at)?,
-                        Outcome::Skipped => outbox::mark_skipped(conn, &d.row, error, at)?,
-                        Outcome::Retry(due) => outbox::mark_retry(conn, &d.row, error, due, at)?,
-                        Outcome::Failed(status) => {
-                            outbox::mark_failed(conn, &d.row, status, error, at)?
+        self.record(decisions, at).await;
+        round
+    }
+
+    /// Records the outcomes of a batch. A message that went out must not go
+    /// out again, so when the database does not answer (restarting, a lost
+    /// connection) the outcomes are kept and written when it is back: tried
+    /// again with growing pauses while the lease keeps being renewed; after
+    /// a stop was asked for, for [`STOP_GRACE`] more.
+    async fn record(&self, decisions: Vec<Decision>, at: chrono::NaiveDateTime) {
+        let decisions = Arc::new(decisions);
+        let mut pause = std::time::Duration::from_millis(50);
+        let mut stop_deadline: Option<std::time::Instant> = None;
+        loop {
+            let batch = decisions.clone();
+            let written = service::run(&self.pool, move |conn| {
+                db::write_tx(conn, |conn| {
+                    for d in batch.iter() {
+                        let error = d.error.as_deref().unwrap_or("");
+                        match d.outcome {
+                            Outcome::Sent => outbox::mark_sent(conn, &d.row, at)?,
+                            Outcome::Skipped => outbox::mark_skipped(conn, &d.row, error, at)?,
+                            Outcome::Retry(due) => {
+                                outbox::mark_retry(conn, &d.row, error, due, at)?
+                            }
+                            Outcome::Failed(status) => {
+                                outbox::mark_failed(conn, &d.row, status, error, at)?
+                            }
                         }
                     }
-                }
-                Ok::<_, AppError>(())
+                    Ok::<_, AppError>(())
+                })
             })
-        })
-        .await;
-        if let Err(e) = written {
-            // The leases run out and the messages are tried again.
-            tracing::error!(error = %e, "could not record send outcomes");
+            .await;
+            let Err(e) = written else {
+                return;
+            };
+            if self.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                let deadline =
+                    *stop_deadline.get_or_insert_with(|| std::time::Instant::now() + STOP_GRACE);
+                if std::time::Instant::now() >= deadline {
+                    tracing::error!(error = %e, messages = decisions.len(), "stopping with send outcomes unrecorded; they will be sent again");
+                    return;
+                }
+            }
+            tracing::warn!(error = %e, messages = decisions.len(), "could not record send outcomes; retrying");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(RECORD_RETRY_MAX);
         }
-        round
+    }
+
+    /// Keeps the claim on `rows` while they are being sent and recorded:
+    /// every [`RENEW_EVERY`] their lease is moved to a full [`LEASE`] ahead
+    /// (on the batch's clock, so that a worker driven with an explicit time
+    /// stays consistent), until the returned sender is dropped. A renewal
+    /// that fails (database away) is tried again at the next tick; the
+    /// lease is long enough to ride out an outage of tens of seconds.
+    fn keep_leases(
+        &self,
+        rows: Vec<(String, i32)>,
+        at: chrono::NaiveDateTime,
+    ) -> tokio::sync::oneshot::Sender<()> {
+        let (done, mut finished) = tokio::sync::oneshot::channel::<()>();
+        let pool = self.pool.clone();
+        let started = std::time::Instant::now();
+        let rows = Arc::new(rows);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = &mut finished => return,
+                    _ = tokio::time::sleep(RENEW_EVERY) => {}
+                }
+                let elapsed = Duration::from_std(started.elapsed()).unwrap_or_default();
+                let until = at + elapsed + LEASE;
+                let rows = rows.clone();
+                if let Err(e) = service::run(&pool, move |conn| {
+                    Ok(db::write_tx(conn, |conn| {
+                        outbox::renew_leases(conn, &rows, until)
+                    })?)
+                })
+                .await
+                {
+                    tracing::warn!(error = %e, "could not renew the mail leases");
+                }
+            }
+        });
+        done
     }
 
     /// What each message needs, read in one go (events once per batch).
@@ -265,6 +350,16 @@ impl Worker {
     /// work, else after the poll interval.
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         tracing::info!(transport = %self.describe(), "mail worker started");
+        let stopping = self.stopping.clone();
+        let mut watch_stop = stop.clone();
+        tokio::spawn(async move {
+            while watch_stop.changed().await.is_ok() {
+                if *watch_stop.borrow() {
+                    break;
+                }
+            }
+            stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
         loop {
             if *stop.borrow() {
                 break;

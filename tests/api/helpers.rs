@@ -135,6 +135,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// [`spawn_app`] with settings changed before the app starts.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, dir, pg_database) = fresh_database(backend);
+    spawn_app_on(database_url, dir, pg_database, configure).await
+}
+
+/// The app on a given (empty) database, e.g. a private PostgreSQL cluster.
+pub async fn spawn_app_on(
+    database_url: DatabaseUrl,
+    dir: Option<tempfile::TempDir>,
+    pg_database: Option<(String, String)>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings::with_database(database_url.clone());
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.workers = 2;

@@ -14,6 +14,7 @@ mod health;
 mod mail;
 mod migrations;
 mod organizations_api;
+mod outage;
 mod pages;
 mod registration_pages;
 mod registrations;
