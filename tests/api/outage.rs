@@ -24,7 +24,7 @@ struct PrivateCluster {
 
 /// Runs a PostgreSQL server program as the `postgres` user when we are
 /// root (PostgreSQL refuses to run as root).
-fn pg_command(bin: &PathBuf, program: &str) -> Command {
+fn pg_command(bin: &std::path::Path, program: &str) -> Command {
     let path = bin.join(program);
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc_geteuid() } == 0 {
