@@ -111,8 +111,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve { demo } => serve(settings, demo),
         Command::Worker { once } => worker(settings, once),
         Command::Migrate { revert_all } => {
-            let pool = db::build_pool(&settings.database_url, 1, settings.db_timeout)?;
-            let mut conn = pool.get()?;
+            let mut conn = direct_connection(&settings)?;
             let versions = if revert_all {
                 db::revert_all_migrations(&mut conn)?
             } else {
@@ -128,8 +127,8 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { command } => {
-            let pool = prepare_database(&settings)?;
-            let mut conn = pool.get()?;
+            let mut conn = direct_connection(&settings)?;
+            db::run_migrations(&mut conn)?;
             match command {
                 AdminCommand::CreateUser { email, name } => {
                     let mut password = String::new();
@@ -186,6 +185,15 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// One connection, without a pool: a one-shot command has no use for one,
+/// and a pool's background threads still opening PostgreSQL connections
+/// when the process exits crash it (libpq meets its own exit handlers).
+fn direct_connection(settings: &Settings) -> anyhow::Result<db::DbConn> {
+    db::Manager::new(settings.database_url.clone())
+        .connect()
+        .with_context(|| format!("cannot connect to {}", settings.database_url))
 }
 
 /// An `AppError` for a terminal: field problems in English, one line.

@@ -18,6 +18,9 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("not found")]
     NotFound,
+    /// A body that is not JSON sent to the JSON API.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     #[error("conflict: {problem}")]
     Conflict {
         field: Option<&'static str>,
@@ -66,6 +69,7 @@ impl AppError {
             Self::Validation(_) => "validation_failed",
             Self::BadRequest(_) => "bad_request",
             Self::NotFound => "not_found",
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Conflict { .. } => "conflict",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
@@ -83,6 +87,7 @@ impl AppError {
             Self::Validation(_) => t(lang, "error.validation").to_owned(),
             Self::BadRequest(_) => t(lang, "error.bad_request").to_owned(),
             Self::NotFound => t(lang, "error.not_found").to_owned(),
+            Self::UnsupportedMediaType => t(lang, "error.unsupported_media_type").to_owned(),
             Self::Conflict { problem, .. } => problem.message(lang),
             Self::Unauthorized => t(lang, "error.unauthorized").to_owned(),
             Self::Forbidden(reason) => format!("{} ({reason})", t(lang, "error.forbidden")),
@@ -162,6 +167,7 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
         AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -77,11 +77,10 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Compress::default())
-                .wrap(
-                    middleware::DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "same-origin")),
-                )
+                .wrap(middleware::from_fn(
+                    crate::routes::hardening::security_headers,
+                ))
+                .wrap(middleware::from_fn(crate::routes::hardening::head_as_get))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(256 * 1024))

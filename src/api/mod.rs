@@ -29,6 +29,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 ))
                 .into()
             }))
+            .wrap(actix_web::middleware::from_fn(json_bodies_only))
             .route("/openapi.json", web::get().to(openapi))
             .configure(organizations::config)
             .configure(venues::config)
@@ -38,6 +39,37 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 Err::<HttpResponse, _>(ApiError(AppError::NotFound))
             })),
     );
+}
+
+/// The API reads JSON only: a body of another type is refused (415)
+/// before any handler sees it, so a cross-site HTML form (which can only
+/// send form or text bodies) never reaches one.
+async fn json_bodies_only(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let headers = req.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > 0);
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"));
+    if has_body && !json {
+        return Err(ApiError(AppError::UnsupportedMediaType).into());
+    }
+    next.call(req).await
 }
 
 async fn openapi() -> HttpResponse {

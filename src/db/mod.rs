@@ -59,6 +59,8 @@ pub struct Manager {
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+/// The size the SQLite WAL file is cut back to after a checkpoint (bytes).
+pub const SQLITE_WAL_LIMIT: i64 = 16 * 1024 * 1024;
 
 impl Manager {
     pub fn new(url: DatabaseUrl) -> Self {
@@ -77,10 +79,15 @@ impl Manager {
                     .context("the SQLite path is not valid UTF-8")?;
                 let mut conn = SqliteConnection::establish(path_text)
                     .with_context(|| format!("opening SQLite database {}", path.display()))?;
-                // busy_timeout first, so that switching to WAL already waits for a busy file.
+                // busy_timeout first, so that switching to WAL already waits
+                // for a busy file. The WAL is checkpointed every 1000 pages
+                // and cut back to SQLITE_WAL_LIMIT after a checkpoint, so a
+                // burst of writes does not leave a file that never shrinks.
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA wal_autocheckpoint = 1000; \
+                     PRAGMA journal_size_limit = {SQLITE_WAL_LIMIT};"
                 ))
                 .context("setting SQLite pragmas")?;
                 Ok(DbConn::Sqlite(conn))

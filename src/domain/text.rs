@@ -1,7 +1,15 @@
 use super::Invalid;
 
-/// Rejects control characters; `allow_newlines` admits LF and TAB (after CRLF
-/// and lone CR are folded to LF) for multi-line text such as descriptions.
+/// Bidirectional embedding, override and isolate controls (U+202A–U+202E,
+/// U+2066–U+2069): not "control" to Unicode, but they reorder what a reader
+/// sees (a name that displays as another, a link that reads backwards).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Rejects control characters (bidirectional controls among them);
+/// `allow_newlines` admits LF and TAB (after CRLF and lone CR are folded to
+/// LF) for multi-line text such as descriptions.
 fn clean(input: &str, max_chars: usize, allow_newlines: bool) -> Result<String, Invalid> {
     let normalized = if allow_newlines {
         input.replace("\r\n", "\n").replace('\r', "\n")
@@ -14,6 +22,7 @@ fn clean(input: &str, max_chars: usize, allow_newlines: bool) -> Result<String, 
             // U+2028/2029 break lines in some clients without being "control".
             || c == '\u{2028}'
             || c == '\u{2029}'
+            || is_bidi_control(c)
     }) {
         return Err(Invalid::new("invalid.control_characters"));
     }
@@ -123,6 +132,16 @@ mod tests {
             "a\u{0}b",
             "a\u{1b}[31m",
             "a\u{2028}b",
+            // "Evil\u{202E}gpj.exe" displays as "Evilexe.jpg".
+            "Evil\u{202E}gpj.exe",
+            "a\u{202A}b",
+            "a\u{202B}b",
+            "a\u{202C}b",
+            "a\u{202D}b",
+            "a\u{2066}b",
+            "a\u{2067}b",
+            "a\u{2068}b",
+            "a\u{2069}b",
         ] {
             assert_eq!(
                 Name::parse(bad).unwrap_err().code,
@@ -130,6 +149,18 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn descriptions_refuse_bidirectional_controls_too() {
+        assert_eq!(
+            Description::parse("一行目\n\u{2067}二行目")
+                .unwrap_err()
+                .code,
+            "invalid.control_characters"
+        );
+        // Ordinary right-to-left text is fine; only the controls are refused.
+        assert!(Name::parse("شركة أوساكا").is_ok());
     }
 
     #[test]

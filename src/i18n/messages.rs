@@ -236,6 +236,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("error.not_found", "ページが見つかりません。", "Not found."),
     (
+        "error.unsupported_media_type",
+        "本文は JSON(Content-Type: application/json)で送ってください。",
+        "Send the body as JSON (Content-Type: application/json).",
+    ),
+    (
         "error.bad_request",
         "リクエストの形式が正しくありません。",
         "The request is malformed.",

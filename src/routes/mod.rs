@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod feeds;
 pub mod forms;
+pub mod hardening;
 pub mod health;
 pub mod public;
 pub mod registrations;
@@ -83,6 +84,17 @@ impl RateLimiter {
     }
 }
 
+/// A cookie's name as sent. Over https it carries the `__Host-` prefix:
+/// browsers then accept it only with Secure, Path=/ and no Domain, so no
+/// subdomain and no plain-http page can plant or overwrite it.
+pub fn cookie_name(name: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
 pub const LANG_COOKIE: &str = "musubi_lang";
 pub const TZ_COOKIE: &str = "musubi_tz";
 pub const CSRF_COOKIE: &str = "musubi_csrf";
@@ -111,6 +123,8 @@ pub struct PageContext {
     remember_tz: Option<String>,
     secure: bool,
     base_url: String,
+    /// The request's Origin (or Referer) is this site, or it sent neither.
+    same_origin: bool,
 }
 
 /// A calendar feed as pages offer it: the https address to copy and the
@@ -155,12 +169,13 @@ impl PageContext {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         };
+        let settings = req.app_data::<web::Data<AppState>>().map(|s| &s.settings);
+        let secure = settings.is_some_and(Settings::secure_cookies);
+        let base_url = settings.map(|s| s.base_url.clone()).unwrap_or_default();
+        let cookie = |name: &str| req.cookie(&cookie_name(name, secure));
         let from_query = param("lang").and_then(|l| Language::parse(&l).ok());
         let lang = from_query
-            .or_else(|| {
-                req.cookie(LANG_COOKIE)
-                    .and_then(|c| Language::parse(c.value()).ok())
-            })
+            .or_else(|| cookie(LANG_COOKIE).and_then(|c| Language::parse(c.value()).ok()))
             .or_else(|| {
                 req.headers()
                     .get(header::ACCEPT_LANGUAGE)
@@ -171,23 +186,17 @@ impl PageContext {
         let tz_param = param("tz");
         let viewer_zone = match &tz_param {
             Some(name) => TimeZone::parse(name).ok(),
-            None => req
-                .cookie(TZ_COOKIE)
-                .and_then(|c| TimeZone::parse(c.value()).ok()),
+            None => cookie(TZ_COOKIE).and_then(|c| TimeZone::parse(c.value()).ok()),
         }
         .filter(|z| *z != TimeZone::TOKYO);
-        let existing_csrf = req
-            .cookie(CSRF_COOKIE)
-            .and_then(|c| Token::parse(c.value()).ok());
+        let existing_csrf = cookie(CSRF_COOKIE).and_then(|c| Token::parse(c.value()).ok());
         let new_csrf = existing_csrf.is_none();
         let csrf_token = existing_csrf
             .unwrap_or_else(Token::generate)
             .expose()
             .to_owned();
-        let settings = req.app_data::<web::Data<AppState>>().map(|s| &s.settings);
-        let secure = settings.is_some_and(Settings::secure_cookies);
-        let base_url = settings.map(|s| s.base_url.clone()).unwrap_or_default();
         Self {
+            same_origin: hardening::same_origin(req, &base_url),
             lang,
             viewer_zone,
             csrf_token,
@@ -259,6 +268,11 @@ impl PageContext {
     /// another site can make the browser send the cookie, but cannot read it
     /// to put it in the form).
     pub fn verify_csrf(&self, submitted: Option<&str>) -> Result<(), AppError> {
+        // A second line behind the token: browsers name the site a form
+        // was sent from, and it must be this one.
+        if !self.same_origin {
+            return Err(AppError::Forbidden("origin"));
+        }
         let valid = !self.new_csrf
             && submitted.is_some_and(|s| {
                 Token::parse(&self.csrf_token).is_ok_and(|cookie| cookie.matches(s))
@@ -278,8 +292,13 @@ impl PageContext {
         Ok(rest)
     }
 
-    fn cookie<'c>(&self, name: &'c str, value: String, http_only: bool) -> Cookie<'c> {
-        Cookie::build(name, value)
+    /// Whether the service is served over https (cookies are Secure and `__Host-`).
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+
+    fn cookie(&self, name: &str, value: String, http_only: bool) -> Cookie<'static> {
+        Cookie::build(cookie_name(name, self.secure), value)
             .path("/")
             .secure(self.secure)
             .http_only(http_only)

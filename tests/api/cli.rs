@@ -173,3 +173,50 @@ fn demo_data_is_seeded_into_an_empty_database_only() {
         assert!(areas.iter().any(|a| a == area), "{area}");
     }
 }
+
+/// Visitors who are not signed in are sent to the login page; that is
+/// ordinary traffic, not an error in the log.
+#[test]
+fn unauthenticated_admin_visits_are_not_logged_as_errors() {
+    let (url, _dir, _) = crate::helpers::fresh_database(crate::helpers::Backend::Sqlite);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_musubi"))
+        .arg("serve")
+        .env_remove("MUSUBI_CONFIG")
+        .env("MUSUBI_DATABASE_URL", url.to_string())
+        .env("MUSUBI_BIND", format!("127.0.0.1:{port}"))
+        .env("MUSUBI_LOG", "info")
+        .env("MUSUBI_RUN_WORKER", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while client.get(format!("{base}/healthz")).send().is_err() {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for path in [
+        "/admin",
+        "/admin/events/new",
+        "/admin/outbox",
+        "/admin/account",
+    ] {
+        let r = client.get(format!("{base}{path}")).send().unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+    }
+    server.kill().unwrap();
+    let out = server.wait_with_output().unwrap();
+    let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(log.contains("musubi is listening"), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
+}

@@ -107,5 +107,48 @@ fn sqlite_connections_use_wal_foreign_keys_and_busy_timeout() {
             1,
             "NORMAL"
         );
+        assert_eq!(
+            int(
+                conn,
+                "SELECT journal_size_limit AS value FROM pragma_journal_size_limit"
+            ),
+            i32::try_from(db::SQLITE_WAL_LIMIT).unwrap()
+        );
     }
+}
+
+/// A burst of writes grows the WAL; after the next checkpoint it is cut
+/// back to the limit instead of staying that large for good.
+#[test]
+fn the_sqlite_wal_is_checkpointed_and_cut_back() {
+    let (url, dir, _) = fresh_database(Backend::Sqlite);
+    let pool = db::build_pool(&url, 1, std::time::Duration::from_secs(10)).unwrap();
+    let mut conn = pool.get().unwrap();
+    diesel::sql_query("CREATE TABLE filler (id INTEGER PRIMARY KEY, data BLOB)")
+        .execute(&mut *conn)
+        .unwrap();
+    // 40 MiB in one transaction: the WAL must hold all of it until commit.
+    diesel::sql_query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10240) \
+         INSERT INTO filler (data) SELECT randomblob(4096) FROM n",
+    )
+    .execute(&mut *conn)
+    .unwrap();
+    let wal = dir.as_ref().unwrap().path().join("musubi.db-wal");
+    let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert!(size() > 40 * 1024 * 1024, "the burst went through the WAL");
+    // Small writes afterwards: the automatic checkpoint resets the WAL,
+    // and journal_size_limit truncates the file.
+    for i in 0..2000 {
+        diesel::sql_query(format!(
+            "UPDATE filler SET data = zeroblob(10) WHERE id = {i}"
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    assert!(
+        size() <= db::SQLITE_WAL_LIMIT as u64,
+        "WAL still {} bytes",
+        size()
+    );
 }

@@ -589,3 +589,307 @@ async fn sign_ins_beyond_the_hashing_threads_are_refused_at_once() {
             .all(|(s, retry)| *s != StatusCode::SERVICE_UNAVAILABLE || *retry)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_security_headers_and_private_ones_are_not_stored() {
+    use crate::helpers::spawn_app_with;
+    use crate::registrations::register;
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.base_url = "https://events.link-j.example".into();
+    })
+    .await;
+    event_with_capacity(&app, "partnering-day", 10, 20).await;
+    let (_, record) = register(&app, "partnering-day", &guest("anna@example.de", "Anna")).await;
+    let manage = record["manage_url"]
+        .as_str()
+        .unwrap()
+        .replace("https://events.link-j.example", "");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (path, private) in [
+        ("/", false),
+        ("/calendar", false),
+        ("/events/partnering-day", false),
+        ("/venues/nakanoshima", false),
+        ("/no-such-page", false),
+        ("/admin/login", true),
+        (manage.as_str(), true),
+    ] {
+        let r = client.get(app.url(path)).send().await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(
+            h["strict-transport-security"]
+                .to_str()
+                .unwrap()
+                .starts_with("max-age="),
+            "{path}"
+        );
+        let no_store = h
+            .get("cache-control")
+            .is_some_and(|v| v.to_str().unwrap().contains("no-store"));
+        assert_eq!(no_store, private, "{path}");
+        let html = r.text().await.unwrap();
+        // Nothing inline for the CSP to refuse.
+        assert!(!html.contains(" style=\""), "{path}: inline style");
+        for script in html.split("<script").skip(1) {
+            assert!(
+                script.split('>').next().unwrap().contains("src="),
+                "{path}: inline script"
+            );
+        }
+    }
+    // Over https, cookies carry the __Host- prefix (Secure, Path=/, no Domain).
+    let r = client.get(app.url("/admin/login")).send().await.unwrap();
+    let cookies: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .collect();
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-musubi_csrf="))
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(csrf.contains("Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"));
+
+    // A plain-http deployment sends no HSTS.
+    let plain = spawn_app(Backend::Sqlite).await;
+    let r = client.get(plain.url("/")).send().await.unwrap();
+    assert!(r.headers().get("strict-transport-security").is_none());
+    assert!(
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| c.to_str().unwrap().starts_with("musubi_"))
+    );
+}
+
+#[test]
+fn templates_have_no_inline_scripts_or_styles() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    let mut stack = vec![std::path::PathBuf::from(dir)];
+    let mut pages = 0;
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            // Mail is not served under the CSP, and mail clients want inline styles.
+            if !path.ends_with("email") {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            }
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        pages += 1;
+        assert!(
+            !text.contains("style=") && !text.contains("<style"),
+            "{}",
+            path.display()
+        );
+        assert!(
+            !text.contains("onclick=") && !text.contains("onsubmit="),
+            "{}",
+            path.display()
+        );
+        for script in text.split("<script").skip(1) {
+            assert!(
+                script.split('>').next().unwrap().contains("src="),
+                "{}",
+                path.display()
+            );
+        }
+    }
+    assert!(pages > 10);
+}
+
+both_backends!(forms_from_other_sites_and_non_json_api_bodies_are_refused);
+
+async fn forms_from_other_sites_and_non_json_api_bodies_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    event_with_capacity(&app, "partnering-day", 10, 20).await;
+    let page = app.browse("/events/partnering-day").await;
+    let token = csrf_token(&page);
+    let form = |email: &str| {
+        vec![
+            ("csrf_token".to_owned(), token.clone()),
+            ("name".into(), "Anna Schmidt".into()),
+            ("email".into(), email.to_owned()),
+            ("organization".into(), "Berlin Pharma GmbH".into()),
+            ("country".into(), "DE".into()),
+            ("consent".into(), "on".into()),
+        ]
+    };
+    // The right token and cookie, but sent from another site: refused.
+    for (header, value) in [
+        ("Origin", "https://evil.example"),
+        ("Origin", "null"),
+        ("Referer", "https://evil.example/page"),
+    ] {
+        let r = app
+            .client
+            .post(app.url("/events/partnering-day/register"))
+            .header(header, value)
+            .form(&form("anna@example.de"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+    }
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    assert!(app.smtp.received().is_empty(), "nothing was registered");
+    // From this site it goes through.
+    let r = app
+        .client
+        .post(app.url("/events/partnering-day/register"))
+        .header("Origin", app.address.as_str())
+        .form(&form("anna@example.de"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The API takes JSON bodies only.
+    let body = serde_json::to_string(&guest("taro@example.jp", "佐藤 太郎")).unwrap();
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        let mut r = reqwest::Client::new()
+            .post(app.url("/api/v1/events/partnering-day/registrations"))
+            .body(body.clone());
+        if let Some(ct) = content_type {
+            r = r.header("Content-Type", ct);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["error"], "unsupported_media_type");
+    }
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/events/partnering-day/registrations"))
+        .header("Content-Type", "application/json; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    // A POST without a body needs no type.
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/events/partnering-day/cancel"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_answers_like_get_without_a_body() {
+    use crate::registrations::register;
+    let app = spawn_app(Backend::Sqlite).await;
+    event_with_capacity(&app, "partnering-day", 10, 20).await;
+    let (_, record) = register(&app, "partnering-day", &guest("anna@example.de", "Anna")).await;
+    let manage = app.local(record["manage_url"].as_str().unwrap());
+    let feed = app.local(record["feed_url"].as_str().unwrap());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut paths: Vec<String> = [
+        "/",
+        "/?lang=en",
+        "/calendar",
+        "/events/partnering-day",
+        "/venues/nakanoshima",
+        "/calendar.ics",
+        "/events/partnering-day.ics",
+        "/organizations/link-j-west/calendar.ics",
+        "/venues/nakanoshima/calendar.ics",
+        "/healthz",
+        "/api/v1/events",
+        "/api/v1/openapi.json",
+        "/admin/login",
+        "/admin",
+        "/static/site.css",
+        "/no-such-page",
+    ]
+    .iter()
+    .map(|p| app.url(p))
+    .collect();
+    paths.extend([manage, feed]);
+    for url in paths {
+        let get = client.get(&url).send().await.unwrap();
+        let head = client.head(&url).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "{url}");
+        assert_ne!(head.status(), StatusCode::METHOD_NOT_ALLOWED, "{url}");
+        for name in ["content-type", "etag", "location"] {
+            assert_eq!(
+                head.headers().get(name),
+                get.headers().get(name),
+                "{url}: {name}"
+            );
+        }
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "{url}: HEAD has no body"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_redirect_stays_inside_the_site() {
+    use crate::helpers::{ORGANIZER_EMAIL, ORGANIZER_PASSWORD};
+    let app = spawn_app(Backend::Sqlite).await;
+    let r = app
+        .get("/admin/login?next=/admin%0D%0ASet-Cookie:%20x=1")
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    for (next, expected) in [
+        ("/admin/events/new", "/admin/events/new"),
+        ("/admin\r\nSet-Cookie: x=1", ""),
+        ("/admin\nLocation: https://evil.example", ""),
+        ("//evil.example/admin", "/admin"),
+        ("/\\evil.example", "/admin"),
+        ("https://evil.example/admin", "/admin"),
+        ("/administrator-phish", "/admin"),
+    ] {
+        let client = client_from(40);
+        let page = client
+            .get(app.url("/admin/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = client
+            .post(app.url("/admin/login"))
+            .form(&[
+                ("csrf_token", csrf_token(&page).as_str()),
+                ("email", ORGANIZER_EMAIL),
+                ("password", ORGANIZER_PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        if expected.is_empty() {
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{next:?}");
+        } else {
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{next:?}");
+            assert_eq!(r.headers()["location"], expected, "{next:?}");
+        }
+    }
+}

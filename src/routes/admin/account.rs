@@ -92,5 +92,5 @@ async fn sign_out_everywhere(
         accounts::sign_out_everywhere(conn, &user.0)
     })
     .await?;
-    Ok(super::without_session(ctx.see_other("/admin/login")))
+    Ok(super::without_session(&ctx, ctx.see_other("/admin/login")))
 }

@@ -74,8 +74,11 @@ impl FromRequest for AdminUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let secure = state.as_ref().is_some_and(|s| s.settings.secure_cookies());
+        let token = req
+            .cookie(&super::cookie_name(SESSION_COOKIE, secure))
+            .map(|c| c.value().to_owned());
         let next = req
             .uri()
             .path_and_query()
@@ -196,13 +199,16 @@ async fn login(
             },
         );
     };
-    let cookie = Cookie::build(SESSION_COOKIE, token.expose().to_owned())
-        .path("/")
-        .http_only(true)
-        .secure(state.settings.secure_cookies())
-        .same_site(SameSite::Lax)
-        .max_age(CookieDuration::hours(accounts::SESSION_HOURS))
-        .finish();
+    let cookie = Cookie::build(
+        super::cookie_name(SESSION_COOKIE, ctx.secure()),
+        token.expose().to_owned(),
+    )
+    .path("/")
+    .http_only(true)
+    .secure(ctx.secure())
+    .same_site(SameSite::Lax)
+    .max_age(CookieDuration::hours(accounts::SESSION_HOURS))
+    .finish();
     let mut response = ctx.see_other(&next);
     response
         .add_cookie(&cookie)
@@ -217,15 +223,21 @@ async fn logout(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     ctx.verify_form(&body)?;
-    if let Some(session) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+    if let Some(session) = req
+        .cookie(&super::cookie_name(SESSION_COOKIE, ctx.secure()))
+        .map(|c| c.value().to_owned())
+    {
         service::run(&state.pool, move |conn| accounts::logout(conn, &session)).await?;
     }
-    Ok(without_session(ctx.see_other("/")))
+    Ok(without_session(&ctx, ctx.see_other("/")))
 }
 
 /// The response with the session cookie removed.
-fn without_session(mut response: HttpResponse) -> HttpResponse {
-    let mut removal = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+fn without_session(ctx: &PageContext, mut response: HttpResponse) -> HttpResponse {
+    let mut removal = Cookie::build(super::cookie_name(SESSION_COOKIE, ctx.secure()), "")
+        .path("/")
+        .secure(ctx.secure())
+        .finish();
     removal.make_removal();
     if let Err(e) = response.add_cookie(&removal) {
         tracing::warn!(error = %e, "could not remove the session cookie");
