@@ -11,6 +11,7 @@ mod cli;
 mod events_api;
 mod feeds;
 mod health;
+mod ical_roundtrip;
 mod mail;
 mod migrations;
 mod organizations_api;

@@ -1,5 +1,5 @@
 // Reads an .ics file with ical.js and prints, as JSON, each event's start
-// as ical.js resolves it: its zone and the UTC instant.
+// as ical.js resolves it (its zone and the UTC instant) and its texts.
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
 
@@ -15,6 +15,12 @@ const events = calendar.getAllSubcomponents("vevent").map((component) => {
     uid: event.uid,
     sequence: event.sequence,
     summary: event.summary,
+    description: event.description,
+    location: event.location,
+    attendees: event.attendees.map((a) => ({
+      address: a.getFirstValue(),
+      cn: a.getParameter("cn") ?? "",
+    })),
     zone: start.zone ? start.zone.tzid : null,
     floating: start.zone === ICAL.Timezone.localTimezone,
     start_utc: start.toJSDate().toISOString(),
