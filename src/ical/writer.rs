@@ -74,7 +74,9 @@ pub fn escape_text(value: &str) -> String {
 }
 
 /// A parameter value: RFC 6868 caret encoding for `^`, `"` and line
-/// breaks, then quoted when it holds `:`, `;` or `,` (or is empty).
+/// breaks, then quoted when it holds `:`, `;` or `,` (which RFC 5545
+/// requires), a space or `=` (which some readers split or trim unquoted),
+/// or is empty.
 pub fn param_value(value: &str) -> String {
     let mut encoded = String::with_capacity(value.len());
     let mut chars = value.chars().peekable();
@@ -93,7 +95,7 @@ pub fn param_value(value: &str) -> String {
             c => encoded.push(c),
         }
     }
-    if encoded.is_empty() || encoded.contains([':', ';', ',']) {
+    if encoded.is_empty() || encoded.contains([':', ';', ',', ' ', '=']) {
         format!("\"{encoded}\"")
     } else {
         encoded
@@ -189,9 +191,14 @@ mod tests {
     #[test]
     fn quotes_parameters_per_rfc_6868() {
         assert_eq!(param_value("Asia/Tokyo"), "Asia/Tokyo");
-        assert_eq!(param_value("LINK-J WEST × 大阪府"), "LINK-J WEST × 大阪府");
+        assert_eq!(param_value("大阪府"), "大阪府");
+        assert_eq!(
+            param_value("LINK-J WEST × 大阪府"),
+            "\"LINK-J WEST × 大阪府\""
+        );
+        assert_eq!(param_value("<%= 7*7 %>"), "\"<%= 7*7 %>\"");
         assert_eq!(param_value("Osaka, Japan"), "\"Osaka, Japan\"");
-        assert_eq!(param_value("The \"Best\" Co."), "The ^'Best^' Co.");
+        assert_eq!(param_value("The \"Best\" Co."), "\"The ^'Best^' Co.\"");
         assert_eq!(param_value("a^b\nc"), "a^^b^nc");
         assert_eq!(param_value("x:y\"z"), "\"x:y^'z\"");
         let line = written(|w| {

@@ -25,20 +25,37 @@ fn run_json(mut command: Command) -> Value {
 
 /// (Python icalendar's reading, ical.js's reading) of a calendar.
 pub fn parse_independently(ics: &str) -> (Value, Value) {
+    parse_many_independently(&[ics]).pop().unwrap()
+}
+
+/// The readings of several calendars, one start of each parser for all.
+pub fn parse_many_independently(calendars: &[&str]) -> Vec<(Value, Value)> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("feed.ics");
-    std::fs::write(&path, ics).unwrap();
+    let paths: Vec<std::path::PathBuf> = calendars
+        .iter()
+        .enumerate()
+        .map(|(i, ics)| {
+            let path = dir.path().join(format!("feed-{i}.ics"));
+            std::fs::write(&path, ics).unwrap();
+            path
+        })
+        .collect();
     let python = std::env::var("MUSUBI_ICAL_PYTHON")
         .expect("MUSUBI_ICAL_PYTHON is not set: run scripts/test, which installs the Python icalendar package");
     let mut py = Command::new(python);
-    py.arg(checker("check_ics.py")).arg(&path);
+    py.arg(checker("check_ics.py")).args(&paths);
     assert!(
         std::path::Path::new(&checker("node_modules/ical.js/package.json")).exists(),
         "ical.js is not installed: run scripts/test"
     );
     let mut node = Command::new("node");
-    node.arg(checker("check_icaljs.mjs")).arg(&path);
-    (run_json(py), run_json(node))
+    node.arg(checker("check_icaljs.mjs")).args(&paths);
+    let (python, icaljs) = (run_json(py), run_json(node));
+    if calendars.len() == 1 {
+        return vec![(python, icaljs)];
+    }
+    let list = |v: Value| v.as_array().cloned().expect("a list of readings");
+    list(python).into_iter().zip(list(icaljs)).collect()
 }
 
 async fn fetch(app: &TestApp, path: &str) -> (StatusCode, String, String) {

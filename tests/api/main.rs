@@ -17,6 +17,7 @@ mod migrations;
 mod organizations_api;
 mod outage;
 mod pages;
+mod payloads;
 mod registration_pages;
 mod registrations;
 mod security;

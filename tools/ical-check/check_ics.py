@@ -6,7 +6,7 @@ import sys
 from icalendar import Calendar
 
 
-def main(path: str) -> None:
+def read(path: str) -> dict:
     with open(path, "rb") as f:
         cal = Calendar.from_ical(f.read())
     errors = []
@@ -35,14 +35,17 @@ def main(path: str) -> None:
             "end": end.isoformat(),
             "start_utc_offset": start.utcoffset().total_seconds() if start.utcoffset() is not None else None,
         })
-    print(json.dumps({
+    return {
         "errors": errors,
         "missing_tzids": sorted(cal.get_missing_tzids()),
         "name": str(cal.get("X-WR-CALNAME", "")),
         "method": str(cal.get("METHOD", "")),
         "events": events,
-    }, ensure_ascii=False))
+    }
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    # One file: its reading. Several: a list of readings, in order (one
+    # interpreter start for many calendars).
+    readings = [read(path) for path in sys.argv[1:]]
+    print(json.dumps(readings[0] if len(readings) == 1 else readings, ensure_ascii=False))
