@@ -251,6 +251,7 @@ pub async fn login(
     let lookup = subjects.clone();
     let user = super::run(pool, move |conn| {
         if let Some(left) = locked_for(conn, policy, &lookup, now)? {
+            tracing::warn!(?address, "sign-in refused: locked out");
             return Err(AppError::RateLimited(Some(
                 left.to_std().unwrap_or_default(),
             )));
@@ -274,6 +275,12 @@ pub async fn login(
         _ => None,
     };
     let token = session.as_ref().map(|(_, t)| t.clone());
+    // Security events for the operator: who signed in, and from where
+    // sign-ins fail (never the password or the session token).
+    match &session {
+        Some((user, _)) => tracing::info!(user = %user.id, ?address, "signed in"),
+        None => tracing::warn!(?address, "sign-in failed"),
+    }
     super::run(pool, move |conn| {
         write_tx(conn, |conn| {
             match &session {
