@@ -24,14 +24,7 @@ async fn submit_form(app: &TestApp, slug: &str, body: &Value) -> reqwest::Respon
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = client
-        .get(app.url(&format!("/events/{slug}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&client, app.url(&format!("/events/{slug}"))).await;
     let token = csrf_token(&page);
     let mut form: Vec<(String, String)> = vec![("csrf_token".into(), token)];
     for (k, v) in body.as_object().unwrap() {
@@ -48,6 +41,11 @@ async fn submit_form(app: &TestApp, slug: &str, body: &Value) -> reqwest::Respon
         .send()
         .await
         .unwrap()
+}
+
+/// A page's HTML as `client` sees it.
+async fn page_of(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 /// Everything an answer shows: status, headers that could carry a link, body.
@@ -212,14 +210,7 @@ async fn sign_in(
     email: &str,
     password: &str,
 ) -> reqwest::Response {
-    let page = client
-        .get(format!("{app_address}/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&client, format!("{app_address}/admin/login")).await;
     client
         .post(format!("{app_address}/admin/login"))
         .form(&[
@@ -423,14 +414,7 @@ async fn credentials_can_be_revoked(backend: Backend) {
     assert_eq!(api_status(first.clone()).await, StatusCode::OK);
 
     // The account page lists both tokens with creation and last use, never a secret.
-    let page = laptop
-        .get(app.url("/admin/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&laptop, app.url("/admin/account")).await;
     assert_eq!(page.matches("/revoke\"").count(), 2, "{page}");
     assert!(!page.contains(&first) && !page.contains(&second));
     assert!(page.contains("未使用"), "the second was never used: {page}");
@@ -489,14 +473,7 @@ async fn credentials_can_be_revoked(backend: Backend) {
 
     // Sign out everywhere, from the laptop: the phone is signed out too.
     assert!(signed_in(phone.clone()).await);
-    let page = laptop
-        .get(app.url("/admin/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_of(&laptop, app.url("/admin/account")).await;
     let r = laptop
         .post(app.url("/admin/account/sign-out-everywhere"))
         .form(&[("csrf_token", csrf_token(&page))])
@@ -866,14 +843,7 @@ async fn the_login_redirect_stays_inside_the_site() {
         ("/administrator-phish", "/admin"),
     ] {
         let client = client_from(40);
-        let page = client
-            .get(app.url("/admin/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page_of(&client, app.url("/admin/login")).await;
         let r = client
             .post(app.url("/admin/login"))
             .form(&[

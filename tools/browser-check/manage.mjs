@@ -2,23 +2,10 @@
 // Chromium, reads the registration and cancels it.
 // Usage: node manage.mjs MANAGE_URL
 // Prints what it saw as JSON; exits non-zero when a step fails.
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 
 const [manageUrl] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launch();
 const seen = {};
 try {
   const page = await browser.newPage();

@@ -3,23 +3,10 @@
 // Usage: node register.mjs BASE_URL EVENT_SLUG EMAIL
 // Prints what it saw as JSON; exits non-zero when a step fails.
 // The manage link then comes by mail; manage.mjs follows it.
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 
 const [base, slug, email] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launch();
 const seen = {};
 try {
   const page = await browser.newPage();
