@@ -210,7 +210,7 @@ async fn sign_in(
     email: &str,
     password: &str,
 ) -> reqwest::Response {
-    let page = page_of(&client, format!("{app_address}/admin/login")).await;
+    let page = page_of(client, format!("{app_address}/admin/login")).await;
     client
         .post(format!("{app_address}/admin/login"))
         .form(&[
