@@ -78,10 +78,10 @@ impl RelayPool {
             result = timed(conn.send(envelope, &bytes)).await;
         }
         result?;
-        if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < self.max_idle {
-                idle.push(conn);
-            }
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < self.max_idle
+        {
+            idle.push(conn);
         }
         Ok(())
     }

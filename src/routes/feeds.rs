@@ -79,12 +79,12 @@ pub struct FeedCache {
 impl FeedCache {
     async fn version(&self, state: &AppState) -> Result<(i64, NaiveDateTime), AppError> {
         let commits = data_version::local_commits();
-        if let Ok(guard) = self.version.lock() {
-            if let Some(v) = *guard {
-                if v.local_commits == commits && v.checked_at.elapsed() < VERSION_TTL {
-                    return Ok((v.number, v.changed_at));
-                }
-            }
+        if let Ok(guard) = self.version.lock()
+            && let Some(v) = *guard
+            && v.local_commits == commits
+            && v.checked_at.elapsed() < VERSION_TTL
+        {
+            return Ok((v.number, v.changed_at));
         }
         let (number, changed_at) =
             service::run(&state.pool, |conn| Ok(data_version::current(conn)?)).await?;

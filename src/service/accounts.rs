@@ -221,11 +221,11 @@ fn locked_for(
         )?;
         // Locked while more than max_failures lie in the window; it opens
         // when the oldest of the newest max_failures + 1 leaves it.
-        if recent.len() > policy.max_failures as usize {
-            if let Some(oldest) = recent.last() {
-                let left = *oldest + policy.window - now;
-                longest = Some(longest.map_or(left, |l| l.max(left)));
-            }
+        if recent.len() > policy.max_failures as usize
+            && let Some(oldest) = recent.last()
+        {
+            let left = *oldest + policy.window - now;
+            longest = Some(longest.map_or(left, |l| l.max(left)));
         }
     }
     Ok(longest)

@@ -141,21 +141,21 @@ impl EventFields {
             "registration_closes_at",
             optional_instant(&self.registration_closes_at),
         );
-        if let (Some(Some(o)), Some(Some(c))) = (opens, closes) {
-            if c <= o {
-                v.add(
-                    "registration_closes_at",
-                    Invalid::new("invalid.registration_window"),
-                );
-            }
+        if let (Some(Some(o)), Some(Some(c))) = (opens, closes)
+            && c <= o
+        {
+            v.add(
+                "registration_closes_at",
+                Invalid::new("invalid.registration_window"),
+            );
         }
-        if let (Some(Some(c)), Some(s)) = (closes, &schedule) {
-            if c > s.ends_at() {
-                v.add(
-                    "registration_closes_at",
-                    Invalid::new("invalid.registration_after_end"),
-                );
-            }
+        if let (Some(Some(c)), Some(s)) = (closes, &schedule)
+            && c > s.ends_at()
+        {
+            v.add(
+                "registration_closes_at",
+                Invalid::new("invalid.registration_after_end"),
+            );
         }
         let status = v.check(
             "status",
@@ -176,10 +176,10 @@ impl EventFields {
         let mut organizer_slugs = Vec::new();
         let mut seen = HashSet::new();
         for (i, s) in self.organizer_slugs.iter().enumerate() {
-            if let Some(slug) = v.check(&format!("organizer_slugs[{i}]"), Slug::parse(s)) {
-                if seen.insert(slug.clone()) {
-                    organizer_slugs.push(slug);
-                }
+            if let Some(slug) = v.check(&format!("organizer_slugs[{i}]"), Slug::parse(s))
+                && seen.insert(slug.clone())
+            {
+                organizer_slugs.push(slug);
             }
         }
         if self.organizer_slugs.is_empty() {
@@ -441,13 +441,13 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<Event
         let current = load(conn, slug)?;
         ensure_not_cancelled(&current)?;
         let e = &current.event;
-        if let Some(expected) = input.expected_revision {
-            if expected != e.revision {
-                return Err(AppError::conflict(
-                    Some("revision"),
-                    Invalid::new("conflict.stale_revision").with("current", e.revision),
-                ));
-            }
+        if let Some(expected) = input.expected_revision
+            && expected != e.revision
+        {
+            return Err(AppError::conflict(
+                Some("revision"),
+                Invalid::new("conflict.stale_revision").with("current", e.revision),
+            ));
         }
         if edb::slug_taken(conn, input.slug.as_str(), Some(&e.id))? {
             return Err(slug_conflict());
@@ -586,10 +586,10 @@ pub fn period(
             .map(db::from_utc)
     };
     let (from, to) = (bound("from", from), bound("to", to));
-    if let (Some(f), Some(t)) = (from, to) {
-        if t <= f {
-            v.add("to", Invalid::new("invalid.ends_before_start"));
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        v.add("to", Invalid::new("invalid.ends_before_start"));
     }
     (from, to)
 }

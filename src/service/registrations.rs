@@ -705,14 +705,14 @@ pub fn event_cancelled(conn: &mut DbConn, event: &Event) -> Result<(), AppError>
 
 /// Refuses a capacity below the seats already given.
 pub fn ensure_capacity_holds(event: &Event, capacity: Option<i32>) -> Result<(), AppError> {
-    if let Some(c) = capacity {
-        if c < event.confirmed_count {
-            return Err(AppError::field(
-                "capacity",
-                Invalid::new("invalid.capacity_below_confirmed")
-                    .with("confirmed", event.confirmed_count),
-            ));
-        }
+    if let Some(c) = capacity
+        && c < event.confirmed_count
+    {
+        return Err(AppError::field(
+            "capacity",
+            Invalid::new("invalid.capacity_below_confirmed")
+                .with("confirmed", event.confirmed_count),
+        ));
     }
     Ok(())
 }
