@@ -53,6 +53,7 @@ impl Application {
     }
 
     pub fn with_pool(settings: Settings, pool: Pool) -> anyhow::Result<Self> {
+        crate::service::accounts::prepare_sign_in();
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();

@@ -24,19 +24,41 @@ impl Scope {
     }
 }
 
+/// Serializes sign-in attempts on one subject until the transaction ends,
+/// so that concurrent attempts cannot all pass the lockout check before any
+/// of them is counted (SQLite's write transactions are serial already).
+pub fn lock_subject(conn: &mut DbConn, scope: Scope, subject: &str) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(format!("login:{}:{subject}", scope.as_str()))
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Counts one failure; answers its id (so that a success can take back the
+/// failure counted before the password was checked).
 pub fn record(
     conn: &mut DbConn,
     scope: Scope,
     subject: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<String> {
+    let id = super::new_id();
     diesel::insert_into(login_failures::table)
         .values((
-            login_failures::id.eq(super::new_id()),
+            login_failures::id.eq(&id),
             login_failures::scope.eq(scope.as_str()),
             login_failures::subject.eq(subject),
             login_failures::failed_at.eq(now),
         ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Takes back failures counted ahead of a check that succeeded.
+pub fn forget(conn: &mut DbConn, ids: &[String]) -> QueryResult<()> {
+    diesel::delete(login_failures::table.filter(login_failures::id.eq_any(ids)))
         .execute(conn)
         .map(drop)
 }

@@ -1,10 +1,14 @@
 use super::Invalid;
 
-/// Bidirectional embedding, override and isolate controls (U+202A–U+202E,
-/// U+2066–U+2069): not "control" to Unicode, but they reorder what a reader
-/// sees (a name that displays as another, a link that reads backwards).
+/// Unicode's Bidi_Control characters: embedding, override and isolate
+/// controls (U+202A–U+202E, U+2066–U+2069) and the marks U+200E, U+200F,
+/// U+061C. Not "control" to Unicode, but they reorder what a reader sees
+/// (a name that displays as another, a link that reads backwards).
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
 }
 
 /// Rejects control characters (bidirectional controls among them);
@@ -142,6 +146,9 @@ mod tests {
             "a\u{2067}b",
             "a\u{2068}b",
             "a\u{2069}b",
+            "a\u{200E}b",
+            "a\u{200F}b",
+            "a\u{061C}b",
         ] {
             assert_eq!(
                 Name::parse(bad).unwrap_err().code,

@@ -68,8 +68,26 @@ impl Round {
     }
 }
 
-/// Claimed messages with what they need.
-type Batch = Vec<(OutboxRow, Option<Context>)>;
+/// Claimed messages with what they need, and the task that keeps their
+/// leases from the moment they were claimed (a batch claimed ahead waits
+/// while the one before it is sent) until they are recorded.
+struct Batch {
+    items: Vec<(OutboxRow, Option<Context>)>,
+    _leases: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Batch {
+    fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            _leases: None,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
 
 enum Outcome {
     Sent,
@@ -128,10 +146,17 @@ impl Worker {
         })
         .await?;
         if rows.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Batch::empty());
         }
+        let leases = self.keep_leases(
+            rows.iter().map(|r| (r.id.clone(), r.attempts)).collect(),
+            at,
+        );
         let contexts = self.load(rows.clone()).await?;
-        Ok(rows.into_iter().zip(contexts).collect())
+        Ok(Batch {
+            items: rows.into_iter().zip(contexts).collect(),
+            _leases: Some(leases),
+        })
     }
 
     /// Rounds until nothing is due, the next batch claimed and loaded while
@@ -141,6 +166,7 @@ impl Worker {
         let mut batch = self.fetch(now(), Vec::new()).await?;
         while !batch.is_empty() {
             let in_flight = batch
+                .items
                 .iter()
                 .map(|(r, _)| r.registration_id.clone())
                 .collect();
@@ -157,6 +183,12 @@ impl Worker {
 
     /// Sends a claimed batch and records the outcomes.
     async fn deliver_batch(&self, batch: Batch, now: DateTime<Utc>) -> Round {
+        let Batch {
+            items: batch,
+            _leases: leases,
+        } = batch;
+        // The leases are kept until the outcomes are recorded, below.
+        let _leases = leases;
         let mut round = Round {
             claimed: batch.len(),
             ..Round::default()
@@ -165,13 +197,6 @@ impl Worker {
             return round;
         }
         let at = db::from_utc(now);
-        let _leases = self.keep_leases(
-            batch
-                .iter()
-                .map(|(row, _)| (row.id.clone(), row.attempts))
-                .collect(),
-            at,
-        );
         // One guest's messages go out in the order they were queued (a
         // cancellation must not overtake the invite it cancels); different
         // guests' messages go out side by side.

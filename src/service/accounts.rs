@@ -245,72 +245,82 @@ pub async fn login(
     password: String,
     address: Option<std::net::IpAddr>,
 ) -> Result<Option<Token>, AppError> {
+    // A place on a hashing thread first: when all are taken the attempt is
+    // refused before it costs a database round.
+    let admission = checker.admit().map_err(|_| AppError::Busy)?;
     let subjects = login_subjects(email, address);
     let parsed = EmailAddress::parse(email).ok();
     let now = db::now();
     let lookup = subjects.clone();
-    let user = super::run(pool, move |conn| {
-        if let Some(left) = locked_for(conn, policy, &lookup, now)? {
-            tracing::warn!(?address, "sign-in refused: locked out");
-            return Err(AppError::RateLimited(Some(
-                left.to_std().unwrap_or_default(),
-            )));
-        }
-        match parsed {
-            Some(email) => Ok(udb::find_by_email(conn, email.as_str())?),
-            None => Ok(None),
-        }
+    // The lockout check and the counting of this attempt as a failure are
+    // one transaction, serialized per subject: concurrent attempts cannot
+    // all pass the check before any is counted. A success takes its count back.
+    let (user, counted) = super::run(pool, move |conn| {
+        write_tx(conn, |conn| {
+            let mut counted = Vec::new();
+            if policy.max_failures > 0 {
+                for (scope, subject) in &lookup {
+                    logins::lock_subject(conn, *scope, subject)?;
+                }
+                if let Some(left) = locked_for(conn, policy, &lookup, now)? {
+                    tracing::warn!(?address, "sign-in refused: locked out");
+                    return Err(AppError::RateLimited(Some(
+                        left.to_std().unwrap_or_default(),
+                    )));
+                }
+                logins::purge(conn, now - policy.window)?;
+                for (scope, subject) in &lookup {
+                    counted.push(logins::record(conn, *scope, subject, now)?);
+                }
+            }
+            let user = match parsed {
+                Some(email) => udb::find_by_email(conn, email.as_str())?,
+                None => None,
+            };
+            Ok((user, counted))
+        })
     })
     .await?;
     let hash = user
         .as_ref()
         .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
-    let matches = checker
+    let matches = admission
         .verify(password, hash)
         .await
         .map_err(|_| AppError::Busy)?;
-    let now = db::now();
-    let session = match (user, matches) {
-        (Some(user), true) => Some((user, Token::generate())),
-        _ => None,
+    // Security events for the operator: from where sign-ins fail, who
+    // signed in (never the password or the session token).
+    let user = match (user, matches) {
+        (Some(user), true) => user,
+        _ => {
+            tracing::warn!(?address, "sign-in failed");
+            return Ok(None);
+        }
     };
-    let token = session.as_ref().map(|(_, t)| t.clone());
-    // Security events for the operator: who signed in, and from where
-    // sign-ins fail (never the password or the session token).
-    match &session {
-        Some((user, _)) => tracing::info!(user = %user.id, ?address, "signed in"),
-        None => tracing::warn!(?address, "sign-in failed"),
-    }
+    tracing::info!(user = %user.id, ?address, "signed in");
+    let token = Token::generate();
+    let token_hash = token.hash().as_str().to_owned();
+    let now = db::now();
     super::run(pool, move |conn| {
         write_tx(conn, |conn| {
-            match &session {
-                Some((user, token)) => {
-                    logins::clear(conn, Scope::Account, &subjects[0].1)?;
-                    udb::insert_session(
-                        conn,
-                        &NewSession {
-                            id: &db::new_id(),
-                            token_hash: token.hash().as_str(),
-                            user_id: &user.id,
-                            created_at: now,
-                            expires_at: now + Duration::hours(SESSION_HOURS),
-                        },
-                    )
-                    .context("storing session")?;
-                }
-                None if policy.max_failures > 0 => {
-                    logins::purge(conn, now - policy.window)?;
-                    for (scope, subject) in &subjects {
-                        logins::record(conn, *scope, subject, now)?;
-                    }
-                }
-                None => {}
-            }
+            logins::forget(conn, &counted)?;
+            logins::clear(conn, Scope::Account, &subjects[0].1)?;
+            udb::insert_session(
+                conn,
+                &NewSession {
+                    id: &db::new_id(),
+                    token_hash: &token_hash,
+                    user_id: &user.id,
+                    created_at: now,
+                    expires_at: now + Duration::hours(SESSION_HOURS),
+                },
+            )
+            .context("storing session")?;
             Ok::<_, AppError>(())
         })
     })
     .await?;
-    Ok(token)
+    Ok(Some(token))
 }
 
 pub fn user_by_session(conn: &mut DbConn, token: &str) -> Result<Option<User>, AppError> {
@@ -329,6 +339,13 @@ pub fn logout(conn: &mut DbConn, token: &str) -> Result<(), AppError> {
         return Ok(());
     };
     Ok(udb::delete_session(conn, token.hash().as_str(), db::now())?)
+}
+
+/// Computes the dummy hash at start-up rather than in the first sign-in
+/// with an unknown email (which would then take twice as long, and on a
+/// request thread).
+pub fn prepare_sign_in() {
+    dummy_hash();
 }
 
 /// An argon2id hash of a random string, verified against when the email is

@@ -69,10 +69,32 @@ impl PasswordChecker {
         })
     }
 
-    /// Whether `password` matches the PHC string `hash`. Never waits for a
-    /// free thread: when all are busy the answer is [`Busy`].
-    pub async fn verify(&self, password: String, hash: String) -> Result<bool, Busy> {
+    /// A place on a hashing thread, taken before any other work of a
+    /// sign-in. Never waits: when every thread is taken the answer is
+    /// [`Busy`], at once.
+    pub fn admit(&self) -> Result<Admission, Busy> {
         let permit = self.permits.clone().try_acquire_owned().map_err(|_| Busy)?;
+        Ok(Admission {
+            jobs: self.jobs.clone(),
+            permit,
+        })
+    }
+
+    /// Whether `password` matches the PHC string `hash`, or [`Busy`].
+    pub async fn verify(&self, password: String, hash: String) -> Result<bool, Busy> {
+        self.admit()?.verify(password, hash).await
+    }
+}
+
+/// A place on a hashing thread, held until its one hash is computed.
+pub struct Admission {
+    jobs: SyncSender<Job>,
+    permit: OwnedSemaphorePermit,
+}
+
+impl Admission {
+    /// Whether `password` matches the PHC string `hash`.
+    pub async fn verify(self, password: String, hash: String) -> Result<bool, Busy> {
         if password.len() > MAX_PASSWORD_BYTES {
             return Ok(false);
         }
@@ -82,7 +104,7 @@ impl PasswordChecker {
                 password,
                 hash,
                 reply,
-                permit,
+                permit: self.permit,
             })
             .map_err(|_| Busy)?;
         answer.await.map_err(|_| Busy)

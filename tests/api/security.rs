@@ -531,6 +531,47 @@ async fn token_id(app: &TestApp, secret: &str) -> String {
     .unwrap()
 }
 
+both_backends!(concurrent_guesses_do_not_outrun_the_lockout);
+
+/// Eight guesses at once, with eight hashing threads: each is counted
+/// before its password is checked, so no more than the allowed failures
+/// get a verdict and the rest are locked out.
+async fn concurrent_guesses_do_not_outrun_the_lockout(backend: Backend) {
+    use crate::helpers::{ORGANIZER_EMAIL, spawn_app_with};
+    let app = spawn_app_with(backend, |s| s.password_hashers = 8).await;
+    let mut pages = Vec::new();
+    for i in 0..8u8 {
+        let client = client_from(60 + i);
+        let page = page_of(&client, app.url("/admin/login")).await;
+        pages.push((client, csrf_token(&page)));
+    }
+    let guesses = pages.iter().map(|(client, token)| {
+        client
+            .post(app.url("/admin/login"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("email", ORGANIZER_EMAIL),
+                ("password", "a wrong guess!!"),
+            ])
+            .send()
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(guesses)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status())
+        .collect();
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let locked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + locked, 8, "{statuses:?}");
+    assert!(checked <= 6, "{checked} guesses checked: {statuses:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_ins_beyond_the_hashing_threads_are_refused_at_once() {
     use crate::helpers::spawn_app_with;
