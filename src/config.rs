@@ -106,6 +106,8 @@ pub struct Settings {
     pub login_window: std::time::Duration,
     /// How long a request waits for a database connection before 503.
     pub db_timeout: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` is believed.
+    pub trusted_proxies: Vec<crate::routes::client::Network>,
 }
 
 /// How the outbox worker delivers mail.
@@ -232,6 +234,7 @@ struct RawSettings {
     login_max_failures: String,
     login_window_minutes: String,
     db_timeout_ms: String,
+    trusted_proxies: String,
 }
 
 /// A whole number within `range`, or the setting's error.
@@ -300,6 +303,7 @@ impl Settings {
                 "login_max_failures",
                 "login_window_minutes",
                 "db_timeout_ms",
+                "trusted_proxies",
             ]
             .into_iter()
             .find(|name| text.contains(name))
@@ -438,6 +442,13 @@ impl Settings {
                 &raw.db_timeout_ms,
                 100..=60_000,
             )?),
+            trusted_proxies: raw
+                .trusted_proxies
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(crate::routes::client::Network::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|m| SettingsError::new("trusted_proxies", m))?,
         })
     }
 

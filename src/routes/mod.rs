@@ -2,6 +2,7 @@
 //! extract, call a service function, render.
 
 pub mod admin;
+pub mod client;
 pub mod feeds;
 pub mod forms;
 pub mod hardening;
@@ -35,9 +36,13 @@ pub struct AppState {
     pub passwords: crate::service::passwords::PasswordChecker,
 }
 
-/// The client's address, as the rate limits and the lockout count it.
+/// The client's address, as the rate limits and the lockout count it
+/// (behind a trusted reverse proxy, the address the proxy reports).
 pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
-    req.peer_addr().map(|a| a.ip())
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(&[][..], |s| &s.settings.trusted_proxies[..]);
+    client::client_ip(req, trusted)
 }
 
 /// Requests per client address and minute (fixed one-minute windows).

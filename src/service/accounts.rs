@@ -194,8 +194,14 @@ impl LoginPolicy {
 fn login_subjects(email: &str, address: Option<std::net::IpAddr>) -> Vec<(Scope, String)> {
     let account: String = email.trim().to_lowercase().chars().take(320).collect();
     let mut subjects = vec![(Scope::Account, account)];
-    if let Some(ip) = address {
-        subjects.push((Scope::Address, ip.to_string()));
+    match address {
+        // One IPv6 client usually has a whole /64: count it as one.
+        Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let network = std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX));
+            subjects.push((Scope::Address, format!("{network}/64")));
+        }
+        Some(ip) => subjects.push((Scope::Address, ip.to_string())),
+        None => {}
     }
     subjects
 }

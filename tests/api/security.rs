@@ -904,3 +904,68 @@ async fn the_login_redirect_stays_inside_the_site() {
         }
     }
 }
+
+/// Behind a trusted reverse proxy the lockout counts the address the proxy
+/// reports, so one guest cannot lock out everyone; from anyone else the
+/// header is ignored, so nobody picks the address they are counted under.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lockout_counts_the_client_behind_a_trusted_proxy_only() {
+    use crate::helpers::spawn_app_with;
+    let behind_proxy = spawn_app_with(Backend::Sqlite, |s| {
+        s.trusted_proxies = vec![musubi::routes::client::Network::parse("127.0.0.0/8").unwrap()];
+    })
+    .await;
+    create_user(&behind_proxy, KENJI, KENJI_PASSWORD).await;
+    let sign_in_as = |app: &TestApp, forwarded_for: &str, email: String, password: &str| {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(
+                [(
+                    "x-forwarded-for".parse().unwrap(),
+                    forwarded_for.parse().unwrap(),
+                )]
+                .into_iter()
+                .collect(),
+            )
+            .build()
+            .unwrap();
+        let (address, password) = (app.address.clone(), password.to_owned());
+        async move { sign_in(&address, &client, &email, &password).await.status() }
+    };
+    for i in 0..6 {
+        let s = sign_in_as(
+            &behind_proxy,
+            "198.51.100.1",
+            format!("g{i}@example.jp"),
+            "wrong password!!",
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = sign_in_as(&behind_proxy, "198.51.100.1", KENJI.into(), KENJI_PASSWORD).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "that guest is locked out");
+    let s = sign_in_as(&behind_proxy, "198.51.100.2", KENJI.into(), KENJI_PASSWORD).await;
+    assert_eq!(
+        s,
+        StatusCode::SEE_OTHER,
+        "everyone else behind the proxy is not"
+    );
+
+    // Without a trusted proxy the header changes nothing.
+    let direct = spawn_app(Backend::Sqlite).await;
+    create_user(&direct, KENJI, KENJI_PASSWORD).await;
+    for i in 0..6 {
+        let forged = format!("203.0.113.{i}");
+        let s = sign_in_as(
+            &direct,
+            &forged,
+            format!("g{i}@example.jp"),
+            "wrong password!!",
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = sign_in_as(&direct, "203.0.113.99", KENJI.into(), KENJI_PASSWORD).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+}
