@@ -24,13 +24,22 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/events/{slug}/cancel").route(web::post().to(cancel)));
 }
 
+/// Who reads an event: the exact seat count is for organizers only (a
+/// public count that rose or not after a registration would tell whether
+/// an email was already registered); everyone sees whether it is full.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Public,
+    Organizer,
+}
+
 /// An event as JSON: times as RFC 3339 in the event's own zone, so that
 /// `14:00+09:00` reads as the organizers wrote it.
-pub fn json_of(d: &EventDetails, base_url: &str) -> Value {
+pub fn json_of(d: &EventDetails, base_url: &str, reader: Reader) -> Value {
     let e = &d.event;
     let zone = TimeZone::from_stored(&e.time_zone);
     let at = |t| rfc3339_in(t, zone);
-    json!({
+    let mut json = json!({
         "id": e.id,
         "slug": e.slug,
         "title_ja": e.title_ja,
@@ -43,7 +52,7 @@ pub fn json_of(d: &EventDetails, base_url: &str) -> Value {
         "ends_at": at(e.ends_at),
         "time_zone": e.time_zone,
         "capacity": e.capacity,
-        "confirmed_count": e.confirmed_count,
+        "full": e.capacity.is_some_and(|c| e.confirmed_count >= c),
         "reminder_offsets": crate::domain::ReminderOffsets::from_stored(&e.reminder_offsets).minutes(),
         "registration_opens_at": e.registration_opens_at.map(at),
         "registration_closes_at": e.registration_closes_at.map(at),
@@ -58,7 +67,11 @@ pub fn json_of(d: &EventDetails, base_url: &str) -> Value {
         "url": format!("{base_url}/events/{}", e.slug),
         "created_at": stamp(e.created_at),
         "updated_at": stamp(e.updated_at),
-    })
+    });
+    if reader == Reader::Organizer {
+        json["confirmed_count"] = json!(e.confirmed_count);
+    }
+    json
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,8 +109,10 @@ async fn list(
     })
     .await?;
     let base = &state.settings.base_url;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "events": events.iter().map(|d| json_of(d, base)).collect::<Vec<_>>() })))
+    let reader = caller.reader();
+    Ok(HttpResponse::Ok().json(
+        json!({ "events": events.iter().map(|d| json_of(d, base, reader)).collect::<Vec<_>>() }),
+    ))
 }
 
 #[tracing::instrument(skip(state, caller))]
@@ -115,7 +130,7 @@ async fn get(
         }
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url)))
+    Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url, caller.reader())))
 }
 
 #[tracing::instrument(skip(state, caller, body))]
@@ -129,7 +144,7 @@ async fn create(
     let d = run(&state, move |conn| svc::create(conn, &input)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/events/{}", d.event.slug)))
-        .json(json_of(&d, &state.settings.base_url)))
+        .json(json_of(&d, &state.settings.base_url, Reader::Organizer)))
 }
 
 /// A JSON merge patch over the stored event; the result is validated whole.
@@ -151,7 +166,7 @@ async fn update(
         svc::update(conn, &slug, &input)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url)))
+    Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url, Reader::Organizer)))
 }
 
 #[tracing::instrument(skip(state, caller))]
@@ -162,5 +177,5 @@ async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     caller.require()?;
     let d = run(&state, move |conn| svc::cancel(conn, &slug)).await?;
-    Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url)))
+    Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url, Reader::Organizer)))
 }

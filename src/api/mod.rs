@@ -97,6 +97,14 @@ impl Caller {
     pub fn is_organizer(&self) -> bool {
         matches!(self, Caller::Organizer(_))
     }
+
+    pub fn reader(&self) -> events::Reader {
+        if self.is_organizer() {
+            events::Reader::Organizer
+        } else {
+            events::Reader::Public
+        }
+    }
 }
 
 impl FromRequest for Caller {

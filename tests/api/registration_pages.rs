@@ -228,7 +228,7 @@ async fn deleting_my_data_removes_everything_and_frees_the_seat(backend: Backend
             .any(|m| m.parsed().subject().unwrap().contains("繰り上がり")),
         "Taro got the seat"
     );
-    let (_, event) = app.api_get_public("/api/v1/events/partnering-day").await;
+    let (_, event) = app.api_get("/api/v1/events/partnering-day").await;
     assert_eq!(event["confirmed_count"], 1);
 }
 

@@ -450,8 +450,12 @@ async fn two_hundred_guests_race_for_ten_seats(backend: Backend) {
             (1..=190).collect::<Vec<_>>(),
             "waitlist order has no gaps or repeats"
         );
-        let (_, event) = app.api_get_public(&format!("/api/v1/events/{slug}")).await;
+        let (_, event) = app.api_get(&format!("/api/v1/events/{slug}")).await;
         assert_eq!(event["confirmed_count"], 10);
+        // The public sees whether it is full, not how many registered.
+        let (_, public) = app.api_get_public(&format!("/api/v1/events/{slug}")).await;
+        assert_eq!(public["full"], true);
+        assert!(public.get("confirmed_count").is_none(), "{public}");
     }
     assert_eq!(count(&app, "confirmed"), 30);
     assert_eq!(count(&app, "waitlisted"), 570);
