@@ -48,24 +48,23 @@ async fn create(
     slug: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.is_organizer() {
-        state.limiter.check(&req)?;
+    if caller.is_organizer() {
+        let input = from_json::<RegistrationFields>(&body)?.validate()?;
+        let (keys, slug) = (state.keys.clone(), slug.into_inner());
+        let registered = run(&state, move |conn| {
+            svc::register(conn, &keys, &slug, &input)
+        })
+        .await?;
+        return Ok(HttpResponse::Created()
+            .insert_header((
+                "Location",
+                format!("/registrations/{}", registered.token.expose()),
+            ))
+            .json(json_of(&registered, &state.settings.base_url)));
     }
+    state.limiter.check(&req)?;
     let input = from_json::<RegistrationFields>(&body)?.validate()?;
-    let keys = state.keys.clone();
-    let slug = slug.into_inner();
-    if !caller.is_organizer() {
-        run(&state, move |conn| svc::submit(conn, &keys, &slug, &input)).await?;
-        return Ok(HttpResponse::Accepted().json(json!({ "status": "received" })));
-    }
-    let registered = run(&state, move |conn| {
-        svc::register(conn, &keys, &slug, &input)
-    })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!("/registrations/{}", registered.token.expose()),
-        ))
-        .json(json_of(&registered, &state.settings.base_url)))
+    let (keys, slug) = (state.keys.clone(), slug.into_inner());
+    run(&state, move |conn| svc::submit(conn, &keys, &slug, &input)).await?;
+    Ok(HttpResponse::Accepted().json(json!({ "status": "received" })))
 }

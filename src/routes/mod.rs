@@ -201,7 +201,9 @@ impl PageContext {
             .expose()
             .to_owned();
         Self {
-            same_origin: hardening::same_origin(req, &base_url),
+            // Only a form needs it (pages are read far more often).
+            same_origin: matches!(*req.method(), actix_web::http::Method::GET)
+                || hardening::same_origin(req, &base_url),
             lang,
             viewer_zone,
             csrf_token,

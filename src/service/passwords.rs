@@ -79,11 +79,6 @@ impl PasswordChecker {
             permit,
         })
     }
-
-    /// Whether `password` matches the PHC string `hash`, or [`Busy`].
-    pub async fn verify(&self, password: String, hash: String) -> Result<bool, Busy> {
-        self.admit()?.verify(password, hash).await
-    }
 }
 
 /// A place on a hashing thread, held until its one hash is computed.
@@ -225,16 +220,20 @@ mod tests {
     async fn attempts_beyond_the_threads_are_refused_at_once() {
         let checker = PasswordChecker::start(1).unwrap();
         let stored = hash("a long passphrase here");
-        let attempts: Vec<_> = (0..6)
-            .map(|_| checker.verify("wrong guess".into(), stored.clone()))
-            .collect();
-        let results = futures_util::future::join_all(attempts).await;
-        assert_eq!(results[0], Ok(false));
-        assert!(results[1..].iter().all(|r| *r == Err(Busy)), "{results:?}");
+        let mut admitted: Vec<_> = (0..6).map(|_| checker.admit()).collect();
+        assert!(
+            admitted[1..].iter().all(Result::is_err),
+            "one thread, one place"
+        );
+        let first = admitted.remove(0).unwrap();
         assert_eq!(
-            checker
-                .verify("a long passphrase here".into(), stored)
-                .await,
+            first.verify("wrong guess".into(), stored.clone()).await,
+            Ok(false)
+        );
+        // The place is free again once its hash is done.
+        let again = checker.admit().unwrap();
+        assert_eq!(
+            again.verify("a long passphrase here".into(), stored).await,
             Ok(true)
         );
     }
