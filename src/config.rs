@@ -107,7 +107,7 @@ pub struct Settings {
     /// How long a request waits for a database connection before 503.
     pub db_timeout: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` is believed.
-    pub trusted_proxies: Vec<crate::routes::client::Network>,
+    pub trusted_proxies: Vec<crate::domain::network::Network>,
 }
 
 /// How the outbox worker delivers mail.
@@ -446,7 +446,7 @@ impl Settings {
                 .trusted_proxies
                 .split(',')
                 .filter(|s| !s.trim().is_empty())
-                .map(crate::routes::client::Network::parse)
+                .map(crate::domain::network::Network::parse)
                 .collect::<Result<_, _>>()
                 .map_err(|m| SettingsError::new("trusted_proxies", m))?,
         })

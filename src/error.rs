@@ -102,7 +102,9 @@ impl AppError {
     fn retry_after(&self) -> Option<u64> {
         match self {
             // Rounded up, and never 0 (which would invite an instant retry).
-            Self::RateLimited(Some(wait)) => Some(wait.as_secs() + 1),
+            Self::RateLimited(Some(wait)) => {
+                Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
+            }
             Self::RateLimited(None) => Some(60),
             Self::Busy | Self::Unavailable(_) => Some(1),
             _ => None,

@@ -9,8 +9,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::http::AppState;
 use crate::jobs::Worker;
-use crate::routes::AppState;
 use crate::service::keys::LinkKeys;
 
 /// The key for guests' link tokens: configured, or kept in the database.
@@ -66,7 +66,7 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             pool: pool.clone(),
-            limiter: std::sync::Arc::new(crate::routes::RateLimiter::new(
+            limiter: std::sync::Arc::new(crate::http::rate_limit::RateLimiter::new(
                 settings.rate_limit_per_minute,
             )),
             passwords: crate::service::passwords::PasswordChecker::start(settings.password_hashers)
@@ -79,9 +79,9 @@ impl Application {
             App::new()
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(
-                    crate::routes::hardening::security_headers,
+                    crate::http::hardening::security_headers,
                 ))
-                .wrap(middleware::from_fn(crate::routes::hardening::head_as_get))
+                .wrap(middleware::from_fn(crate::http::hardening::head_as_get))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(256 * 1024))

@@ -6,7 +6,7 @@ use super::{Caller, run, stamp};
 use crate::db::events::{EventDetails, EventFilter};
 use crate::domain::{TimeZone, Validator};
 use crate::error::{ApiError, AppError};
-use crate::routes::AppState;
+use crate::http::AppState;
 use crate::service::events::{self as svc, EventFields, PUBLIC_STATUSES, TimeInput, rfc3339_in};
 use crate::service::fields::{from_json, merge_patch};
 

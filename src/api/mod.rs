@@ -16,7 +16,7 @@ use std::pin::Pin;
 
 use crate::db::users::User;
 use crate::error::{ApiError, AppError};
-use crate::routes::AppState;
+use crate::http::AppState;
 use crate::service;
 
 pub fn config(cfg: &mut web::ServiceConfig) {

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use super::{Caller, run, stamp};
 use crate::db::organizations::Organization;
 use crate::error::ApiError;
-use crate::routes::AppState;
+use crate::http::AppState;
 use crate::service::fields::{from_json, merge_patch};
 use crate::service::organizations::{self as svc, OrganizationFields};
 

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{Caller, run, stamp};
 use crate::error::ApiError;
-use crate::routes::AppState;
+use crate::http::AppState;
 use crate::service::fields::from_json;
 use crate::service::registrations::{self as svc, Registered, RegistrationFields};
 

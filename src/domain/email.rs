@@ -40,7 +40,24 @@ impl EmailAddress {
         if !local_ok || !domain_ok {
             return Err(invalid());
         }
-        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+        // A local part beyond ASCII needs a relay with SMTPUTF8, which the
+        // mailer cannot count on: the message would fail for good after the
+        // guest has left. (Most often it is a full-width ａｂｃ typed with
+        // the Japanese input on.) A domain in Japanese is kept in its ASCII
+        // (punycode) form, which every relay takes.
+        if !local.is_ascii() {
+            return Err(Invalid::new("invalid.email_ascii"));
+        }
+        let domain = match url::Host::parse(domain) {
+            Ok(url::Host::Domain(ascii)) => ascii,
+            _ => return Err(invalid()),
+        };
+        let address = format!("{local}@{domain}");
+        // What the mailer will not take must not be accepted here either.
+        if address.parse::<lettre::Address>().is_err() {
+            return Err(invalid());
+        }
+        Ok(Self(address))
     }
 
     pub fn as_str(&self) -> &str {
@@ -77,6 +94,29 @@ mod tests {
             "<a@example.com>",
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// Every address accepted is one the mailer takes and any relay can
+    /// deliver: ASCII only, a Japanese domain in its punycode form.
+    #[test]
+    fn accepted_addresses_are_ones_the_mailer_takes() {
+        assert_eq!(
+            EmailAddress::parse("info@例え.jp").unwrap().as_str(),
+            "info@xn--r8jz45g.jp"
+        );
+        for typed_in_full_width in ["ｈａｎａｋｏ@example.jp", "山田@example.jp"] {
+            let refused = EmailAddress::parse(typed_in_full_width).unwrap_err();
+            assert_eq!(refused.code, "invalid.email_ascii");
+        }
+        for ok in [
+            "a.b+c@osaka-bio.example.jp",
+            "x@例え.jp",
+            "o'brien@example.ie",
+        ] {
+            let address = EmailAddress::parse(ok).unwrap();
+            assert!(address.as_str().is_ascii());
+            assert!(address.as_str().parse::<lettre::Address>().is_ok());
         }
     }
 }

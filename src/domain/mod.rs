@@ -6,6 +6,7 @@ mod country;
 mod email;
 mod kinds;
 mod language;
+pub mod network;
 mod reminders;
 mod slug;
 mod text;

@@ -239,27 +239,15 @@ pub fn sequence_for(kind: MailKind, event_revision: i32) -> i32 {
 }
 
 fn reminder_phrase(lang: Language, minutes: i32) -> String {
-    let (n, unit) = if minutes % 1440 == 0 {
-        (minutes / 1440, "day")
+    let (n, one, many) = if minutes % 1440 == 0 {
+        (minutes / 1440, "reminder.in_one_day", "reminder.in_days")
     } else if minutes % 60 == 0 {
-        (minutes / 60, "hour")
+        (minutes / 60, "reminder.in_one_hour", "reminder.in_hours")
     } else {
-        (minutes, "minute")
+        (minutes, "reminder.in_one_minute", "reminder.in_minutes")
     };
-    match lang {
-        Language::Ja => {
-            let unit = match unit {
-                "day" => "日",
-                "hour" => "時間",
-                _ => "分",
-            };
-            format!("{n}{unit}後")
-        }
-        Language::En => {
-            let plural = if n == 1 { "" } else { "s" };
-            format!("in {n} {unit}{plural}")
-        }
-    }
+    let key = if n == 1 { one } else { many };
+    format(lang, key, &[("n", n.to_string())])
 }
 
 /// The MIME message: multipart/alternative of text, HTML and (for invites)

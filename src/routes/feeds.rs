@@ -3,21 +3,19 @@
 //! costs a version check, which itself is answered from memory for up to a
 //! second unless this process has committed a write since.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration as StdDuration, Instant};
+use std::sync::Arc;
 
-use actix_web::http::header::{self, HttpDate};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
-use super::AppState;
+use crate::db;
 use crate::db::events::{EventDetails, EventFilter};
-use crate::db::{self, data_version};
 use crate::domain::{EventKind, Language, Validator};
 use crate::error::AppError;
+use crate::http::AppState;
+use crate::http::feed_cache::{Rendered, rendered, respond};
 use crate::i18n::t;
 use crate::ical::feed::{CalendarInfo, calendar};
 use crate::service::{self, events::PUBLIC_STATUSES};
@@ -51,68 +49,6 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 /// Cancelled events stay in feeds this long after their end, so that
 /// subscribed calendars see the cancellation and remove them.
 pub const CANCELLED_GRACE_DAYS: i64 = 30;
-/// How long another instance's change may take to show (one process sees
-/// its own changes at once).
-const VERSION_TTL: StdDuration = StdDuration::from_secs(1);
-const MAX_ENTRIES: usize = 512;
-
-pub struct Rendered {
-    body: web::Bytes,
-    etag: String,
-    last_modified: HttpDate,
-}
-
-#[derive(Clone, Copy)]
-struct Version {
-    number: i64,
-    changed_at: NaiveDateTime,
-    checked_at: Instant,
-    local_commits: u64,
-}
-
-#[derive(Default)]
-pub struct FeedCache {
-    version: Mutex<Option<Version>>,
-    entries: Mutex<HashMap<String, Arc<Rendered>>>,
-}
-
-impl FeedCache {
-    async fn version(&self, state: &AppState) -> Result<(i64, NaiveDateTime), AppError> {
-        let commits = data_version::local_commits();
-        if let Ok(guard) = self.version.lock()
-            && let Some(v) = *guard
-            && v.local_commits == commits
-            && v.checked_at.elapsed() < VERSION_TTL
-        {
-            return Ok((v.number, v.changed_at));
-        }
-        let (number, changed_at) =
-            service::run(&state.pool, |conn| Ok(data_version::current(conn)?)).await?;
-        if let Ok(mut guard) = self.version.lock() {
-            *guard = Some(Version {
-                number,
-                changed_at,
-                checked_at: Instant::now(),
-                local_commits: commits,
-            });
-        }
-        Ok((number, changed_at))
-    }
-
-    fn get(&self, key: &str) -> Option<Arc<Rendered>> {
-        self.entries.lock().ok()?.get(key).cloned()
-    }
-
-    fn put(&self, key: String, rendered: Arc<Rendered>) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(key, rendered);
-        }
-    }
-}
-
 #[derive(Debug, Deserialize)]
 struct FeedQuery {
     lang: Option<String>,
@@ -166,7 +102,7 @@ async fn serve(
     lang: Language,
     scope: Scope,
 ) -> Result<HttpResponse, AppError> {
-    let (version, changed_at) = state.feeds.version(state).await?;
+    let (version, changed_at) = state.feeds.version(&state.pool).await?;
     let today = Utc::now().date_naive();
     let key = format!(
         "{version}|{today}|{}|{}|{}",
@@ -261,25 +197,6 @@ async fn render(
     Ok(rendered(calendar(&info, &events), changed_at))
 }
 
-/// A calendar body with its strong ETag and Last-Modified.
-fn rendered(body: String, changed_at: NaiveDateTime) -> Rendered {
-    let digest = Sha256::digest(body.as_bytes());
-    let etag = format!(
-        "\"{}\"",
-        digest
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    let last_modified = HttpDate::from(std::time::SystemTime::from(db::to_utc(changed_at)));
-    Rendered {
-        body: web::Bytes::from(body),
-        etag,
-        last_modified,
-    }
-}
-
 /// A guest's own feed: every event registered with their email address. A
 /// cancelled registration stays as cancelled for the grace period, so that
 /// subscribed calendars remove it. Not cached: it is small and private.
@@ -365,42 +282,4 @@ async fn personal(
         header::HeaderValue::from_static("private, max-age=300"),
     );
     Ok(response)
-}
-
-/// 200 with the feed, or 304 when the client's copy is current
-/// (If-None-Match wins over If-Modified-Since, RFC 9110 §13.2.2).
-fn respond(req: &HttpRequest, r: &Rendered) -> HttpResponse {
-    let headers = req.headers();
-    let not_modified = match headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|h| h.to_str().ok())
-    {
-        Some(tags) => tags
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag == r.etag || tag.strip_prefix("W/") == Some(&r.etag)),
-        None => headers
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|s| s.parse::<HttpDate>().ok())
-            .is_some_and(|since| {
-                std::time::SystemTime::from(since) >= std::time::SystemTime::from(r.last_modified)
-            }),
-    };
-    let mut response = if not_modified {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, r.etag.clone()))
-        .insert_header((header::LAST_MODIFIED, r.last_modified.to_string()))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
-    if not_modified {
-        response.finish()
-    } else {
-        response
-            .content_type("text/calendar; charset=utf-8")
-            .body(r.body.clone())
-    }
 }

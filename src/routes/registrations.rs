@@ -8,11 +8,11 @@ use askama::Template;
 use super::forms::{Field, FieldKind, Form, FormErrors};
 use super::public::{COMMON_ZONES, EventPage};
 use super::views::{EventView, ZonedTime, zoned_times};
-use super::{AppState, FeedLink, PageContext};
+use super::{Button, CsrfForm, FeedLink, PageContext};
 use crate::db::to_utc;
 use crate::domain::{EventStatus, Language, TimeZone};
 use crate::error::AppError;
-use crate::service::fields::from_form;
+use crate::http::AppState;
 use crate::service::registrations::{self as svc, RegistrationFields, RegistrationStatus};
 use crate::service::{self};
 
@@ -94,18 +94,17 @@ pub fn default_fields(ctx: &PageContext) -> RegistrationFields {
     }
 }
 
-#[tracing::instrument(skip(state, ctx, req, body))]
+#[tracing::instrument(skip(state, ctx, req, form))]
 async fn register(
     state: web::Data<AppState>,
     ctx: PageContext,
     req: HttpRequest,
     slug: web::Path<String>,
-    body: web::Bytes,
+    form: CsrfForm<RegistrationFields>,
 ) -> Result<HttpResponse, AppError> {
-    let rest = ctx.verify_form(&body)?;
     state.limiter.check(&req)?;
     let slug = slug.into_inner();
-    let submitted: Result<RegistrationFields, AppError> = from_form(&rest);
+    let submitted = form.into_inner();
     let fields = submitted.as_ref().ok().cloned().unwrap_or_default();
     let keys = state.keys.clone();
     let result = match submitted.and_then(|f| f.validate()) {
@@ -204,9 +203,9 @@ async fn cancel(
     state: web::Data<AppState>,
     ctx: PageContext,
     token: web::Path<String>,
-    body: web::Bytes,
+    form: CsrfForm<Button>,
 ) -> Result<HttpResponse, AppError> {
-    ctx.verify_form(&body)?;
+    form.into_inner()?;
     let token = token.into_inner();
     let t2 = token.clone();
     service::run(&state.pool, move |conn| svc::cancel(conn, &t2)).await?;
@@ -217,9 +216,9 @@ async fn rotate_feed(
     state: web::Data<AppState>,
     ctx: PageContext,
     token: web::Path<String>,
-    body: web::Bytes,
+    form: CsrfForm<Button>,
 ) -> Result<HttpResponse, AppError> {
-    ctx.verify_form(&body)?;
+    form.into_inner()?;
     let token = token.into_inner();
     let t2 = token.clone();
     let keys = state.keys.clone();
@@ -264,9 +263,9 @@ async fn delete(
     state: web::Data<AppState>,
     ctx: PageContext,
     token: web::Path<String>,
-    body: web::Bytes,
+    form: CsrfForm<Button>,
 ) -> Result<HttpResponse, AppError> {
-    ctx.verify_form(&body)?;
+    form.into_inner()?;
     let token = token.into_inner();
     service::run(&state.pool, move |conn| svc::delete_data(conn, &token)).await?;
     ctx.render(&MessagePage {

@@ -195,12 +195,12 @@ fn login_subjects(email: &str, address: Option<std::net::IpAddr>) -> Vec<(Scope,
     let account: String = email.trim().to_lowercase().chars().take(320).collect();
     let mut subjects = vec![(Scope::Account, account)];
     match address {
-        // One IPv6 client usually has a whole /64: count it as one.
-        Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            let network = std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX));
-            subjects.push((Scope::Address, format!("{network}/64")));
-        }
-        Some(ip) => subjects.push((Scope::Address, ip.to_string())),
+        Some(ip) => match crate::domain::network::counted_as(ip) {
+            network @ std::net::IpAddr::V6(_) => {
+                subjects.push((Scope::Address, format!("{network}/64")))
+            }
+            v4 => subjects.push((Scope::Address, v4.to_string())),
+        },
         None => {}
     }
     subjects

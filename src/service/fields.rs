@@ -93,8 +93,12 @@ pub fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppEr
 
 /// Parses an HTML form body (repeated keys become lists) into `T`.
 pub fn from_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_html_form::from_bytes(body)
-        .map_err(|e| AppError::field("form", Invalid::new("invalid.form").with("detail", e)))
+    serde_html_form::from_bytes(body).map_err(form_error)
+}
+
+/// A form body that does not read as its field struct.
+pub fn form_error(e: impl std::fmt::Display) -> AppError {
+    AppError::field("form", Invalid::new("invalid.form").with("detail", e))
 }
 
 /// Applies a JSON merge patch (RFC 7396, one level) to the current fields,

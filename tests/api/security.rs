@@ -912,7 +912,7 @@ async fn the_login_redirect_stays_inside_the_site() {
 async fn the_lockout_counts_the_client_behind_a_trusted_proxy_only() {
     use crate::helpers::spawn_app_with;
     let behind_proxy = spawn_app_with(Backend::Sqlite, |s| {
-        s.trusted_proxies = vec![musubi::routes::client::Network::parse("127.0.0.0/8").unwrap()];
+        s.trusted_proxies = vec![musubi::domain::network::Network::parse("127.0.0.0/8").unwrap()];
     })
     .await;
     create_user(&behind_proxy, KENJI, KENJI_PASSWORD).await;

@@ -7,7 +7,8 @@ use askama::Template;
 use super::AdminUser;
 use crate::db::users::User;
 use crate::error::AppError;
-use crate::routes::{AppState, PageContext};
+use crate::http::AppState;
+use crate::routes::{Button, CsrfForm, PageContext};
 use crate::service::{self, accounts};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -69,9 +70,9 @@ async fn revoke_token(
     ctx: PageContext,
     user: AdminUser,
     id: web::Path<String>,
-    body: web::Bytes,
+    form: CsrfForm<Button>,
 ) -> Result<HttpResponse, AppError> {
-    ctx.verify_form(&body)?;
+    form.into_inner()?;
     let id = id.into_inner();
     service::run(&state.pool, move |conn| {
         accounts::revoke_own_token(conn, &user.0, &id)
@@ -85,12 +86,15 @@ async fn sign_out_everywhere(
     state: web::Data<AppState>,
     ctx: PageContext,
     user: AdminUser,
-    body: web::Bytes,
+    form: CsrfForm<Button>,
 ) -> Result<HttpResponse, AppError> {
-    ctx.verify_form(&body)?;
+    form.into_inner()?;
     service::run(&state.pool, move |conn| {
         accounts::sign_out_everywhere(conn, &user.0)
     })
     .await?;
-    Ok(super::without_session(&ctx, ctx.see_other("/admin/login")))
+    Ok(super::session::without_session(
+        &ctx,
+        ctx.see_other("/admin/login"),
+    ))
 }

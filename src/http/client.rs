@@ -5,79 +5,23 @@
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, web};
 
-/// An address or a network (`10.0.0.0/8`, `fd00::/8`) of trusted proxies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Network {
-    address: IpAddr,
-    prefix: u8,
-}
-
-impl Network {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        let (address, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let address: IpAddr = address
-            .parse()
-            .map_err(|_| format!("'{s}' is not an IP address or network"))?;
-        let max = if address.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("'{s}' has no valid prefix length"))?,
-        };
-        // An IPv4-mapped IPv6 network is that IPv4 network.
-        Ok(match address {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => Self {
-                    address: IpAddr::V4(v4),
-                    prefix: prefix.saturating_sub(96),
-                },
-                None => Self { address, prefix },
-            },
-            IpAddr::V4(_) => Self { address, prefix },
-        })
-    }
-
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        match (self.address, ip) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(n) & mask == u32::from(a) & mask
-            }
-            (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(n) & mask == u128::from(a) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-/// IPv4-mapped IPv6 addresses as IPv4.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
+use super::AppState;
+use crate::domain::network::{Network, canonical};
 
 /// The client's address: the peer's, unless the peer is a trusted proxy;
 /// then the right-most address in its forwarding headers that is not a
 /// trusted proxy itself.
-pub fn client_ip(req: &HttpRequest, trusted: &[Network]) -> Option<IpAddr> {
+pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(&[][..], |s| &s.settings.trusted_proxies[..]);
+    client_ip_behind(req, trusted)
+}
+
+/// [`client_ip`] with the trusted proxies given.
+pub fn client_ip_behind(req: &HttpRequest, trusted: &[Network]) -> Option<IpAddr> {
     let peer = canonical(req.peer_addr()?.ip());
     let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(peer) {
@@ -142,7 +86,7 @@ mod tests {
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         // A client that is no proxy cannot choose its address.
         assert_eq!(
-            client_ip(
+            client_ip_behind(
                 &req("203.0.113.9", &[("X-Forwarded-For", "198.51.100.1")]),
                 &trusted
             ),
@@ -151,7 +95,7 @@ mod tests {
         // Behind the proxy: the right-most untrusted hop, not what the
         // client wrote at the left.
         assert_eq!(
-            client_ip(
+            client_ip_behind(
                 &req(
                     "127.0.0.1",
                     &[("X-Forwarded-For", "6.6.6.6, 198.51.100.7, 10.1.2.3")]
@@ -161,7 +105,7 @@ mod tests {
             Some(ip("198.51.100.7"))
         );
         assert_eq!(
-            client_ip(
+            client_ip_behind(
                 &req(
                     "10.0.0.5",
                     &[(
@@ -175,7 +119,7 @@ mod tests {
         );
         // A trusted proxy that forwards nothing is the client itself.
         assert_eq!(
-            client_ip(&req("127.0.0.1", &[]), &trusted),
+            client_ip_behind(&req("127.0.0.1", &[]), &trusted),
             Some(ip("127.0.0.1"))
         );
         assert!(Network::parse("10.0.0.0/33").is_err());

@@ -1,0 +1,82 @@
+//! Mail that is waiting, failed or dead, and the button to try it again.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::AdminUser;
+use crate::db::users::User;
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::routes::{Button, CsrfForm, PageContext};
+use crate::service;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.route("/outbox", web::get().to(outbox_page))
+        .route("/outbox/{id}/retry", web::post().to(retry_message));
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+struct OutboxPage<'a> {
+    ctx: &'a PageContext,
+    user: &'a User,
+    counts: Vec<(String, i64)>,
+    rows: Vec<OutboxLine>,
+}
+
+struct OutboxLine {
+    id: String,
+    kind: String,
+    recipient: String,
+    status: String,
+    attempts: i32,
+    due: String,
+    error: String,
+    retryable: bool,
+}
+
+/// Mail waiting, failed or dead, with the error of its last try.
+async fn outbox_page(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+) -> Result<HttpResponse, AppError> {
+    let overview = service::run(&state.pool, service::outbox::overview).await?;
+    let rows = overview
+        .rows
+        .into_iter()
+        .map(|(row, recipient)| OutboxLine {
+            retryable: row.status == "failed" || row.status == "dead",
+            due: crate::i18n::format_instant(
+                ctx.lang,
+                crate::db::to_utc(row.due_at),
+                crate::domain::TimeZone::TOKYO,
+            ),
+            error: row.last_error.unwrap_or_default(),
+            id: row.id,
+            kind: row.kind,
+            recipient,
+            status: row.status,
+            attempts: row.attempts,
+        })
+        .collect();
+    ctx.render(&OutboxPage {
+        ctx: &ctx,
+        user: &user.0,
+        counts: overview.counts,
+        rows,
+    })
+}
+
+async fn retry_message(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _user: AdminUser,
+    id: web::Path<String>,
+    form: CsrfForm<Button>,
+) -> Result<HttpResponse, AppError> {
+    form.into_inner()?;
+    let id = id.into_inner();
+    service::run(&state.pool, move |conn| service::outbox::retry(conn, &id)).await?;
+    Ok(ctx.see_other("/admin/outbox"))
+}
