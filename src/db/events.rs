@@ -10,6 +10,7 @@ use super::venues::{Room, Venue};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = events)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Event {
     pub id: String,
     pub slug: String,

@@ -165,53 +165,87 @@ fn versions(list: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
     list.into_iter().map(|v| v.to_string()).collect()
 }
 
-/// Runs `f` in one write transaction. On SQLite that is `BEGIN IMMEDIATE`,
-/// which takes the write lock up front: concurrent writers queue on
-/// busy_timeout instead of failing with SQLITE_BUSY when they upgrade a read.
-static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-thread_local! {
-    static HOLDS_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// SQLite has one writer at a time per database file. Within this process
+/// the writers of one file queue on a mutex of their own: SQLite's busy
+/// handler would make them sleep and poll instead, which wastes the lock's
+/// free moments and stretches the tail latency under load (a burst of
+/// registrations). Other processes (a separate `musubi worker`) still meet
+/// the busy timeout. The mutex is per database file, not per process:
+/// writers of different databases (the tests run many side by side) do not
+/// wait for each other.
+struct WriterLocks {
+    by_file: std::sync::Mutex<std::collections::HashMap<String, &'static std::sync::Mutex<()>>>,
 }
 
-/// The in-process SQLite writer lock; taken once per thread, so that a
-/// write transaction started inside another cannot deadlock on it.
-struct WriterGuard(Option<std::sync::MutexGuard<'static, ()>>);
+static WRITER_LOCKS: std::sync::LazyLock<WriterLocks> = std::sync::LazyLock::new(|| WriterLocks {
+    by_file: Default::default(),
+});
+
+thread_local! {
+    /// The writer locks this thread holds (by address), so that a write
+    /// transaction started inside another on the same file does not wait
+    /// for itself.
+    static HELD: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+struct WriterGuard {
+    held: Option<(usize, std::sync::MutexGuard<'static, ()>)>,
+}
 
 impl WriterGuard {
-    fn acquire() -> Self {
-        if HOLDS_WRITER.with(std::cell::Cell::get) {
-            return Self(None);
+    fn acquire(conn: &mut SqliteConnection) -> QueryResult<Self> {
+        #[derive(QueryableByName)]
+        struct File {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            file: String,
         }
-        let guard = SQLITE_WRITER
+        let file = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .get_result::<File>(conn)?
+            .file;
+        let lock: &'static std::sync::Mutex<()> = {
+            let mut locks = WRITER_LOCKS
+                .by_file
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // One small leak per database file this process writes to.
+            locks
+                .entry(file)
+                .or_insert_with(|| Box::leak(Box::default()))
+        };
+        let address = std::ptr::from_ref(lock) as usize;
+        if HELD.with(|h| h.borrow().contains(&address)) {
+            return Ok(Self { held: None });
+        }
+        let guard = lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        HOLDS_WRITER.with(|h| h.set(true));
-        Self(Some(guard))
+        HELD.with(|h| h.borrow_mut().push(address));
+        Ok(Self {
+            held: Some((address, guard)),
+        })
     }
 }
 
 impl Drop for WriterGuard {
     fn drop(&mut self) {
-        if self.0.take().is_some() {
-            HOLDS_WRITER.with(|h| h.set(false));
+        if let Some((address, _guard)) = self.held.take() {
+            HELD.with(|h| h.borrow_mut().retain(|a| *a != address));
         }
     }
 }
 
+/// Runs `f` in one write transaction. On SQLite that is `BEGIN IMMEDIATE`
+/// under the file's [`WriterLocks`] entry, which takes the write lock up
+/// front: concurrent writers queue instead of failing with SQLITE_BUSY when
+/// they upgrade a read.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    // SQLite has one writer at a time. Within this process the writers
-    // queue on a mutex: SQLite's own busy handler would make them sleep
-    // and retry, which wastes the lock's free moments and stretches the
-    // tail latency. Other processes (a separate `musubi worker`) still
-    // meet the busy timeout.
     let _writer = match conn {
         DbConn::Sqlite(c) => {
-            let guard = WriterGuard::acquire();
+            let guard = WriterGuard::acquire(c)?;
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             Some(guard)
         }
@@ -259,4 +293,68 @@ pub fn new_id() -> String {
 pub fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();
     t - chrono::Duration::nanoseconds(chrono::Timelike::nanosecond(&t) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration as StdDuration;
+
+    fn sqlite(dir: &tempfile::TempDir, name: &str) -> DbConn {
+        let path = dir.path().join(name);
+        Manager::new(DatabaseUrl::parse(path.to_str().unwrap()).unwrap())
+            .connect()
+            .unwrap()
+    }
+
+    /// Starts a write transaction on `conn` in a thread and holds it until
+    /// told; answers when it holds it.
+    fn hold_writer(mut conn: DbConn) -> (mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+        let (release, released) = mpsc::channel::<()>();
+        let (holding, held) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            write_tx(&mut conn, |_| {
+                holding.send(()).unwrap();
+                released.recv().unwrap();
+                Ok::<_, diesel::result::Error>(())
+            })
+            .unwrap();
+        });
+        held.recv().unwrap();
+        (release, thread)
+    }
+
+    /// Whether a write transaction on `conn` gets through within `wait`.
+    fn writes_within(mut conn: DbConn, wait: StdDuration) -> (bool, std::thread::JoinHandle<()>) {
+        let (done, finished) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            write_tx(&mut conn, |_| Ok::<_, diesel::result::Error>(())).unwrap();
+            let _ = done.send(());
+        });
+        (finished.recv_timeout(wait).is_ok(), thread)
+    }
+
+    #[test]
+    fn the_sqlite_writer_lock_is_per_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (release, holder) = hold_writer(sqlite(&dir, "a.db"));
+        // Another database is not held up by it.
+        let (other, t1) = writes_within(sqlite(&dir, "b.db"), StdDuration::from_secs(5));
+        assert!(other, "a writer of b.db waited for a.db's");
+        // A second writer of the same file waits until the first is done.
+        let (same, t2) = writes_within(sqlite(&dir, "a.db"), StdDuration::from_millis(300));
+        assert!(!same, "two writers of a.db at once");
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        t2.join().unwrap();
+        t1.join().unwrap();
+        // A thread that holds one file's lock may write to another file.
+        let mut conn = sqlite(&dir, "a.db");
+        let mut second = sqlite(&dir, "b.db");
+        write_tx(&mut conn, |_| {
+            write_tx(&mut second, |_| Ok::<_, diesel::result::Error>(()))
+        })
+        .unwrap();
+    }
 }

@@ -6,6 +6,7 @@ use super::schema::organizations;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = organizations)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Organization {
     pub id: String,
     pub slug: String,

@@ -9,6 +9,7 @@ use super::schema::outbox;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = outbox)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct OutboxRow {
     pub id: String,
     pub dedupe_key: String,

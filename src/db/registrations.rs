@@ -8,6 +8,7 @@ use super::schema::{events, guest_feeds, registrations};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = registrations)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Registration {
     pub id: String,
     pub event_id: String,

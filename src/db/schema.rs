@@ -11,10 +11,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    data_version (id) {
+        id -> Int4,
+        version -> Int8,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     event_organizers (event_id, organization_id) {
         event_id -> Text,
         organization_id -> Text,
-        position -> Integer,
+        position -> Int4,
     }
 }
 
@@ -30,15 +38,24 @@ diesel::table! {
         starts_at -> Timestamp,
         ends_at -> Timestamp,
         time_zone -> Text,
-        capacity -> Nullable<Integer>,
+        capacity -> Nullable<Int4>,
         registration_opens_at -> Nullable<Timestamp>,
         registration_closes_at -> Nullable<Timestamp>,
         status -> Text,
-        revision -> Integer,
+        revision -> Int4,
         created_at -> Timestamp,
         updated_at -> Timestamp,
-        confirmed_count -> Integer,
+        confirmed_count -> Int4,
         reminder_offsets -> Text,
+    }
+}
+
+diesel::table! {
+    guest_feeds (email_key) {
+        email_key -> Text,
+        generation -> Int4,
+        token_hash -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -67,6 +84,49 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        kind -> Text,
+        registration_id -> Text,
+        event_id -> Text,
+        event_revision -> Int4,
+        reminder_minutes -> Nullable<Int4>,
+        status -> Text,
+        due_at -> Timestamp,
+        attempts -> Int4,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registrations (id) {
+        id -> Text,
+        event_id -> Text,
+        email -> Text,
+        email_key -> Text,
+        name -> Text,
+        furigana -> Nullable<Text>,
+        organization -> Text,
+        country -> Text,
+        time_zone -> Text,
+        language -> Text,
+        status -> Text,
+        waitlist_position -> Nullable<Int8>,
+        token_hash -> Text,
+        reminders -> Bool,
+        consented_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     room_bookings (event_id, room_id) {
         event_id -> Text,
         room_id -> Text,
@@ -82,9 +142,16 @@ diesel::table! {
         venue_id -> Text,
         name_ja -> Text,
         name_en -> Text,
-        capacity -> Integer,
+        capacity -> Int4,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_keys (name) {
+        name -> Text,
+        value -> Text,
     }
 }
 
@@ -123,71 +190,12 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    guest_feeds (email_key) {
-        email_key -> Text,
-        generation -> Integer,
-        token_hash -> Text,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    outbox (id) {
-        id -> Text,
-        dedupe_key -> Text,
-        kind -> Text,
-        registration_id -> Text,
-        event_id -> Text,
-        event_revision -> Integer,
-        reminder_minutes -> Nullable<Integer>,
-        status -> Text,
-        due_at -> Timestamp,
-        attempts -> Integer,
-        lease_until -> Nullable<Timestamp>,
-        last_error -> Nullable<Text>,
-        sent_at -> Nullable<Timestamp>,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    registrations (id) {
-        id -> Text,
-        event_id -> Text,
-        email -> Text,
-        email_key -> Text,
-        name -> Text,
-        furigana -> Nullable<Text>,
-        organization -> Text,
-        country -> Text,
-        time_zone -> Text,
-        language -> Text,
-        status -> Text,
-        waitlist_position -> Nullable<BigInt>,
-        token_hash -> Text,
-        reminders -> Bool,
-        consented_at -> Timestamp,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-        cancelled_at -> Nullable<Timestamp>,
-    }
-}
-
-diesel::table! {
-    service_keys (name) {
-        name -> Text,
-        value -> Text,
-    }
-}
-
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(event_organizers -> events (event_id));
+diesel::joinable!(event_organizers -> organizations (organization_id));
 diesel::joinable!(outbox -> events (event_id));
 diesel::joinable!(outbox -> registrations (registration_id));
 diesel::joinable!(registrations -> events (event_id));
-diesel::joinable!(event_organizers -> events (event_id));
-diesel::joinable!(event_organizers -> organizations (organization_id));
 diesel::joinable!(room_bookings -> events (event_id));
 diesel::joinable!(room_bookings -> rooms (room_id));
 diesel::joinable!(rooms -> venues (venue_id));
@@ -197,9 +205,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     data_version,
     event_organizers,
-    login_failures,
     events,
     guest_feeds,
+    login_failures,
     organizations,
     outbox,
     registrations,
@@ -210,11 +218,3 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     venues,
 );
-
-diesel::table! {
-    data_version (id) {
-        id -> Integer,
-        version -> BigInt,
-        changed_at -> Timestamp,
-    }
-}

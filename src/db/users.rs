@@ -6,6 +6,7 @@ use super::schema::{api_tokens, sessions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -27,6 +28,7 @@ pub struct NewUser<'a> {
 /// An API token as organizers see it: never its secret.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = api_tokens)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct ApiToken {
     pub id: String,
     pub user_id: String,

@@ -6,6 +6,7 @@ use super::schema::{rooms, venues};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = venues)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Venue {
     pub id: String,
     pub slug: String,
@@ -49,6 +50,7 @@ pub struct VenueChanges<'a> {
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = rooms)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Room {
     pub id: String,
     pub venue_id: String,

@@ -194,14 +194,11 @@ impl LoginPolicy {
 fn login_subjects(email: &str, address: Option<std::net::IpAddr>) -> Vec<(Scope, String)> {
     let account: String = email.trim().to_lowercase().chars().take(320).collect();
     let mut subjects = vec![(Scope::Account, account)];
-    match address {
-        Some(ip) => match crate::domain::network::counted_as(ip) {
-            network @ std::net::IpAddr::V6(_) => {
-                subjects.push((Scope::Address, format!("{network}/64")))
-            }
-            v4 => subjects.push((Scope::Address, v4.to_string())),
-        },
-        None => {}
+    if let Some(ip) = address {
+        subjects.push(match crate::domain::network::counted_as(ip) {
+            network @ std::net::IpAddr::V6(_) => (Scope::Address, format!("{network}/64")),
+            v4 => (Scope::Address, v4.to_string()),
+        });
     }
     subjects
 }

@@ -58,6 +58,8 @@ pub struct TestApp {
     /// tests (the app's own worker is off unless a test turns it on).
     pub worker: Worker,
     pub settings: Settings,
+    /// Set by a test that means to end with mail unsent, failed or dead.
+    leaves_mail: std::sync::atomic::AtomicBool,
     _dir: Option<tempfile::TempDir>,
     pg_database: Option<(String, String)>,
 }
@@ -119,6 +121,24 @@ pub fn fresh_database(
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // Like crates.io's test app: mail a test queued and did not send
+        // (or that failed) is a finding, unless the test said it leaves some.
+        if !std::thread::panicking() && !self.leaves_mail.load(Ordering::Relaxed) {
+            let mut left = self.unfinished_mail();
+            // A running worker may still be recording what it just sent.
+            for _ in 0..30 {
+                if !left.keys().any(|(_, status)| status == "sending") {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                left = self.unfinished_mail();
+            }
+            if !left.is_empty() {
+                panic!(
+                    "the test ended with mail unsent, failed or dead (call app.leaves_mail() if it means to): {left:?}"
+                );
+            }
+        }
         if let Some((admin, name)) = &self.pg_database
             && let Ok(mut conn) = PgConnection::establish(admin)
         {
@@ -196,12 +216,54 @@ pub async fn spawn_app_on(
         smtp,
         worker,
         settings,
+        leaves_mail: Default::default(),
         _dir: dir,
         pg_database,
     }
 }
 
 impl TestApp {
+    /// Sends every message that is due, as the worker would; none may fail.
+    pub async fn send_all_mail(&self) {
+        let round = self
+            .worker
+            .run_until_idle(chrono::Utc::now())
+            .await
+            .expect("the worker runs");
+        assert_eq!(round.failed + round.retried, 0, "{round:?}");
+    }
+
+    /// This test means to end with mail not sent (queued, failed or dead).
+    pub fn leaves_mail(&self) {
+        self.leaves_mail.store(true, Ordering::Relaxed);
+    }
+
+    /// How many messages of each `(kind, status)` are due and not sent,
+    /// in flight, failed or dead. (Reminders due later are not counted:
+    /// they are the future, not left-over work.)
+    pub fn unfinished_mail(&self) -> std::collections::BTreeMap<(String, String), usize> {
+        use diesel::prelude::*;
+        use musubi::db::schema::outbox;
+        let Ok(mut conn) = self.pool.get() else {
+            return Default::default();
+        };
+        let now = chrono::Utc::now().naive_utc();
+        let rows: Vec<(String, String)> = outbox::table
+            .filter(
+                outbox::status
+                    .eq_any(["sending", "failed", "dead"])
+                    .or(outbox::status.eq("pending").and(outbox::due_at.le(now))),
+            )
+            .select((outbox::kind, outbox::status))
+            .load(&mut *conn)
+            .unwrap_or_default();
+        let mut counts = std::collections::BTreeMap::new();
+        for row in rows {
+            *counts.entry(row).or_default() += 1;
+        }
+        counts
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -23,6 +23,36 @@ both_backends!(
     a_killed_worker_loses_nothing
 );
 
+/// The test app fails a test that ends with mail due and not sent: a
+/// message queued that no test looked at is a finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_app_fails_a_test_that_leaves_mail_behind() {
+    let app = spawn_app(Backend::Sqlite).await;
+    event_with_capacity(&app, "partnering-day", 5, 20).await;
+    register_hanako(&app).await;
+    let left = app.unfinished_mail();
+    assert_eq!(
+        left.into_iter().collect::<Vec<_>>(),
+        [(("confirmed".to_owned(), "pending".to_owned()), 1)]
+    );
+    let dropped = tokio::task::spawn_blocking(move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(app)))
+    })
+    .await
+    .unwrap();
+    assert!(
+        dropped.is_err(),
+        "dropping the app with mail left must fail"
+    );
+
+    // Sent (or said to be left), it passes; reminders due later do not count.
+    let app = spawn_app(Backend::Sqlite).await;
+    event_with_capacity(&app, "partnering-day", 5, 20).await;
+    register_hanako(&app).await;
+    app.send_all_mail().await;
+    assert!(app.unfinished_mail().is_empty());
+}
+
 /// (kind, status, attempts) of the outbox's messages other than reminders.
 fn outbox_rows(app: &TestApp) -> Vec<(String, String, i32)> {
     use diesel::prelude::*;

@@ -174,6 +174,7 @@ async fn the_manage_page_shows_both_zones_and_the_personal_feed(backend: Backend
             .status(),
         StatusCode::NOT_FOUND
     );
+    app.send_all_mail().await;
 }
 
 async fn deleting_my_data_removes_everything_and_frees_the_seat(backend: Backend) {
@@ -296,6 +297,8 @@ async fn registrations_past_the_rate_limit_get_429(backend: Backend) {
             StatusCode::TOO_MANY_REQUESTS
         ]
     );
+    app.send_all_mail().await;
+    direct.send_all_mail().await;
 }
 
 async fn without_smtp_mail_is_written_as_eml_files(backend: Backend) {

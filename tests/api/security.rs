@@ -688,6 +688,7 @@ async fn pages_carry_security_headers_and_private_ones_are_not_stored() {
             .iter()
             .all(|c| c.to_str().unwrap().starts_with("musubi_"))
     );
+    app.send_all_mail().await;
 }
 
 #[test]
@@ -811,6 +812,7 @@ async fn forms_from_other_sites_and_non_json_api_bodies_are_refused(backend: Bac
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    app.send_all_mail().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -864,6 +866,7 @@ async fn head_answers_like_get_without_a_body() {
             "{url}: HEAD has no body"
         );
     }
+    app.send_all_mail().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
