@@ -91,7 +91,7 @@ async fn list(
     let (from, to) =
         crate::service::events::period(&mut v, query.from.as_deref(), query.to.as_deref());
     v.finish().map_err(AppError::Validation)?;
-    let statuses: &'static [&'static str] = if caller.is_organizer() {
+    let statuses: &'static [crate::domain::EventStatus] = if caller.is_organizer() {
         &[]
     } else {
         PUBLIC_STATUSES

@@ -7,6 +7,7 @@ use super::DbConn;
 use super::organizations::Organization;
 use super::schema::{event_organizers, events, organizations, room_bookings, rooms, venues};
 use super::venues::{Room, Venue};
+use crate::domain::{EventKind, EventStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = events)]
@@ -18,14 +19,14 @@ pub struct Event {
     pub title_en: String,
     pub description_ja: String,
     pub description_en: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub time_zone: String,
     pub capacity: Option<i32>,
     pub registration_opens_at: Option<NaiveDateTime>,
     pub registration_closes_at: Option<NaiveDateTime>,
-    pub status: String,
+    pub status: EventStatus,
     pub revision: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -42,14 +43,14 @@ pub struct NewEvent<'a> {
     pub title_en: &'a str,
     pub description_ja: &'a str,
     pub description_en: &'a str,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub time_zone: &'a str,
     pub capacity: Option<i32>,
     pub registration_opens_at: Option<NaiveDateTime>,
     pub registration_closes_at: Option<NaiveDateTime>,
-    pub status: &'a str,
+    pub status: EventStatus,
     pub reminder_offsets: &'a str,
     pub revision: i32,
     pub created_at: NaiveDateTime,
@@ -64,14 +65,14 @@ pub struct EventChanges<'a> {
     pub title_en: &'a str,
     pub description_ja: &'a str,
     pub description_en: &'a str,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
     pub time_zone: &'a str,
     pub capacity: Option<i32>,
     pub registration_opens_at: Option<NaiveDateTime>,
     pub registration_closes_at: Option<NaiveDateTime>,
-    pub status: &'a str,
+    pub status: EventStatus,
     pub reminder_offsets: &'a str,
     pub revision: i32,
     pub updated_at: NaiveDateTime,
@@ -93,11 +94,11 @@ pub struct EventFilter<'a> {
     /// Only events that start before this instant.
     pub starts_before: Option<NaiveDateTime>,
     /// Only these statuses; empty means all.
-    pub statuses: &'a [&'a str],
+    pub statuses: &'a [EventStatus],
     pub venue_id: Option<&'a str>,
     /// Only events this organization organizes.
     pub organization_id: Option<&'a str>,
-    pub kind: Option<&'a str>,
+    pub kind: Option<EventKind>,
     /// Leaves out cancelled events that ended before this instant.
     pub cancelled_ended_after: Option<NaiveDateTime>,
     pub limit: Option<i64>,
@@ -152,6 +153,14 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Event>> {
         .select(Event::as_select())
         .first(conn)
         .optional()
+}
+
+/// The events of these ids (those that still exist), in one query.
+pub fn find_many(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<Event>> {
+    events::table
+        .filter(events::id.eq_any(ids))
+        .select(Event::as_select())
+        .load(conn)
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Event>> {

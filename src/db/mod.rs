@@ -357,4 +357,37 @@ mod tests {
         })
         .unwrap();
     }
+
+    /// A stored kind or status outside its set is an error when read,
+    /// never silently another value.
+    #[test]
+    fn an_unknown_stored_value_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = sqlite(&dir, "kinds.db");
+        run_migrations(&mut conn).unwrap();
+        let insert = |kind: &str| {
+            format!(
+                "INSERT INTO organizations (id, slug, name_ja, name_en, kind, country, time_zone, \
+                 created_at, updated_at) VALUES ('{kind}', '{kind}', '名', 'Name', '{kind}', 'JP', \
+                 'Asia/Tokyo', '2026-11-25 00:00:00', '2026-11-25 00:00:00')"
+            )
+        };
+        conn.batch_execute(&insert("company")).unwrap();
+        let known = organizations::find_by_slug(&mut conn, "company")
+            .unwrap()
+            .unwrap();
+        assert_eq!(known.kind, crate::domain::OrganizationKind::Company);
+        // The schema's CHECK refuses it too; a hand edit with the check off
+        // (or a value of a newer version, after a downgrade) still can.
+        conn.batch_execute("PRAGMA ignore_check_constraints = ON")
+            .unwrap();
+        conn.batch_execute(&insert("sponsor")).unwrap();
+        let error = organizations::find_by_slug(&mut conn, "sponsor").unwrap_err();
+        let described = format!("{error:?}");
+        assert!(
+            described.contains("sponsor") && described.contains("is not a stored OrganizationKind"),
+            "{described}"
+        );
+        assert!(organizations::list(&mut conn).is_err());
+    }
 }

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::organizations;
+use crate::domain::OrganizationKind;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = organizations)]
@@ -12,7 +13,7 @@ pub struct Organization {
     pub slug: String,
     pub name_ja: String,
     pub name_en: String,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub country: String,
     pub time_zone: String,
     pub website: Option<String>,
@@ -27,7 +28,7 @@ pub struct NewOrganization<'a> {
     pub slug: &'a str,
     pub name_ja: &'a str,
     pub name_en: &'a str,
-    pub kind: &'a str,
+    pub kind: OrganizationKind,
     pub country: &'a str,
     pub time_zone: &'a str,
     pub website: Option<&'a str>,
@@ -41,7 +42,7 @@ pub struct OrganizationChanges<'a> {
     pub slug: &'a str,
     pub name_ja: &'a str,
     pub name_en: &'a str,
-    pub kind: &'a str,
+    pub kind: OrganizationKind,
     pub country: &'a str,
     pub time_zone: &'a str,
     pub website: Option<&'a str>,

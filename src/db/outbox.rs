@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::outbox;
+use crate::domain::{MailKind, OutboxStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = outbox)]
@@ -13,12 +14,12 @@ use super::schema::outbox;
 pub struct OutboxRow {
     pub id: String,
     pub dedupe_key: String,
-    pub kind: String,
+    pub kind: MailKind,
     pub registration_id: String,
     pub event_id: String,
     pub event_revision: i32,
     pub reminder_minutes: Option<i32>,
-    pub status: String,
+    pub status: OutboxStatus,
     pub due_at: NaiveDateTime,
     pub attempts: i32,
     pub lease_until: Option<NaiveDateTime>,
@@ -33,12 +34,12 @@ pub struct OutboxRow {
 pub struct NewOutboxRow<'a> {
     pub id: &'a str,
     pub dedupe_key: &'a str,
-    pub kind: &'a str,
+    pub kind: MailKind,
     pub registration_id: &'a str,
     pub event_id: &'a str,
     pub event_revision: i32,
     pub reminder_minutes: Option<i32>,
-    pub status: &'a str,
+    pub status: OutboxStatus,
     pub due_at: NaiveDateTime,
     pub attempts: i32,
     pub created_at: NaiveDateTime,
@@ -71,10 +72,10 @@ pub fn claim(
 ) -> QueryResult<Vec<OutboxRow>> {
     let due = || {
         outbox::status
-            .eq("pending")
+            .eq(OutboxStatus::Pending)
             .and(outbox::due_at.le(now))
             .or(outbox::status
-                .eq("sending")
+                .eq(OutboxStatus::Sending)
                 .and(outbox::lease_until.lt(now)))
     };
     super::write_tx(conn, |conn| {
@@ -93,7 +94,7 @@ pub fn claim(
         }
         let update = || {
             diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)).filter(due())).set((
-                outbox::status.eq("sending"),
+                outbox::status.eq(OutboxStatus::Sending),
                 outbox::lease_until.eq(Some(lease_until)),
                 outbox::attempts.eq(outbox::attempts + 1),
                 outbox::updated_at.eq(now),
@@ -119,7 +120,7 @@ pub fn renew_leases(
         diesel::update(
             outbox::table
                 .filter(outbox::id.eq(id))
-                .filter(outbox::status.eq("sending"))
+                .filter(outbox::status.eq(OutboxStatus::Sending))
                 .filter(outbox::attempts.eq(attempts)),
         )
         .set(outbox::lease_until.eq(Some(until)))
@@ -134,16 +135,16 @@ fn finish(
     conn: &mut DbConn,
     id: &str,
     attempts: i32,
-    status: &str,
+    status: OutboxStatus,
     due_at: Option<NaiveDateTime>,
     error: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let target = outbox::table
         .filter(outbox::id.eq(id))
-        .filter(outbox::status.eq("sending"))
+        .filter(outbox::status.eq(OutboxStatus::Sending))
         .filter(outbox::attempts.eq(attempts));
-    let sent_at = (status == "sent").then_some(now);
+    let sent_at = (status == OutboxStatus::Sent).then_some(now);
     match due_at {
         Some(due) => diesel::update(target)
             .set((
@@ -168,7 +169,15 @@ fn finish(
 }
 
 pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> QueryResult<()> {
-    finish(conn, &row.id, row.attempts, "sent", None, None, now)
+    finish(
+        conn,
+        &row.id,
+        row.attempts,
+        OutboxStatus::Sent,
+        None,
+        None,
+        now,
+    )
 }
 
 /// Not sent on purpose (a reminder after the start, a guest who unsubscribed).
@@ -178,13 +187,21 @@ pub fn mark_skipped(
     why: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    finish(conn, &row.id, row.attempts, "skipped", None, Some(why), now)
+    finish(
+        conn,
+        &row.id,
+        row.attempts,
+        OutboxStatus::Skipped,
+        None,
+        Some(why),
+        now,
+    )
 }
 
 pub fn mark_failed(
     conn: &mut DbConn,
     row: &OutboxRow,
-    status: &str,
+    status: OutboxStatus,
     error: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -202,7 +219,7 @@ pub fn mark_retry(
         conn,
         &row.id,
         row.attempts,
-        "pending",
+        OutboxStatus::Pending,
         Some(due_at),
         Some(error),
         now,
@@ -217,8 +234,8 @@ pub fn drop_pending_reminders(
 ) -> QueryResult<usize> {
     let mut query = diesel::delete(outbox::table)
         .filter(outbox::event_id.eq(event_id))
-        .filter(outbox::kind.eq("reminder"))
-        .filter(outbox::status.eq("pending"))
+        .filter(outbox::kind.eq(MailKind::Reminder))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
         .into_boxed();
     if let Some(id) = registration_id {
         query = query.filter(outbox::registration_id.eq(id));
@@ -227,7 +244,11 @@ pub fn drop_pending_reminders(
 }
 
 /// Messages by status, newest first (for the admin page).
-pub fn list(conn: &mut DbConn, statuses: &[&str], limit: i64) -> QueryResult<Vec<OutboxRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    statuses: &[OutboxStatus],
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
     outbox::table
         .filter(outbox::status.eq_any(statuses))
         .order(outbox::updated_at.desc())
@@ -236,7 +257,7 @@ pub fn list(conn: &mut DbConn, statuses: &[&str], limit: i64) -> QueryResult<Vec
         .load(conn)
 }
 
-pub fn count_by_status(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+pub fn count_by_status(conn: &mut DbConn) -> QueryResult<Vec<(OutboxStatus, i64)>> {
     outbox::table
         .group_by(outbox::status)
         .select((outbox::status, diesel::dsl::count_star()))
@@ -248,10 +269,10 @@ pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<boo
     let n = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq_any(["failed", "dead"])),
+            .filter(outbox::status.eq_any([OutboxStatus::Failed, OutboxStatus::Dead])),
     )
     .set((
-        outbox::status.eq("pending"),
+        outbox::status.eq(OutboxStatus::Pending),
         outbox::due_at.eq(now),
         outbox::attempts.eq(0),
         outbox::updated_at.eq(now),
@@ -272,7 +293,7 @@ pub fn for_registration(conn: &mut DbConn, registration_id: &str) -> QueryResult
 /// email since `since` (to send some kinds at most so often per address).
 pub fn sent_recently(
     conn: &mut DbConn,
-    kind: &str,
+    kind: MailKind,
     email_key: &str,
     since: NaiveDateTime,
 ) -> QueryResult<bool> {

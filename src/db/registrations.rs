@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{events, guest_feeds, registrations};
+use crate::domain::RegistrationStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = registrations)]
@@ -20,7 +21,7 @@ pub struct Registration {
     pub country: String,
     pub time_zone: String,
     pub language: String,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub waitlist_position: Option<i64>,
     pub token_hash: String,
     pub reminders: bool,
@@ -43,7 +44,7 @@ pub struct NewRegistration<'a> {
     pub country: &'a str,
     pub time_zone: &'a str,
     pub language: &'a str,
-    pub status: &'a str,
+    pub status: RegistrationStatus,
     pub waitlist_position: Option<i64>,
     pub token_hash: &'a str,
     pub reminders: bool,
@@ -66,6 +67,14 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Registration>> {
         .select(Registration::as_select())
         .first(conn)
         .optional()
+}
+
+/// The registrations of these ids (those that still exist), in one query.
+pub fn find_many(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<Registration>> {
+    registrations::table
+        .filter(registrations::id.eq_any(ids))
+        .select(Registration::as_select())
+        .load(conn)
 }
 
 pub fn find_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Registration>> {
@@ -209,6 +218,14 @@ pub fn delete_for_email(conn: &mut DbConn, email_key: &str) -> QueryResult<usize
     diesel::delete(guest_feeds::table.find(email_key)).execute(conn)?;
     diesel::delete(registrations::table.filter(registrations::email_key.eq(email_key)))
         .execute(conn)
+}
+
+/// The generations of the personal feeds of these emails that exist.
+pub fn feed_generations(conn: &mut DbConn, email_keys: &[&str]) -> QueryResult<Vec<(String, i32)>> {
+    guest_feeds::table
+        .filter(guest_feeds::email_key.eq_any(email_keys))
+        .select((guest_feeds::email_key, guest_feeds::generation))
+        .load(conn)
 }
 
 /// The generation of an email's personal feed, created at 1 when missing.

@@ -1,3 +1,13 @@
+//! The closed sets of musubi: kinds and statuses. Each is stored as its
+//! snake_case text on both backends (diesel `ToSql`/`FromSql` over `Text`,
+//! the idea of vaultwarden's `impl_FromToSqlText!`); a stored value that is
+//! not one of the set is an error when read, never silently another value.
+
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+
 use super::Invalid;
 
 /// A closed set of values stored as snake_case text; each has an i18n label
@@ -5,8 +15,37 @@ use super::Invalid;
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident, $code:literal, $label:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            diesel::AsExpression, diesel::FromSqlRow,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[diesel(sql_type = Text)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
+
+        impl<DB: Backend> ToSql<Text, DB> for $name
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB: Backend> FromSql<Text, DB> for $name
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let stored = String::from_sql(bytes)?;
+                Self::ALL
+                    .iter()
+                    .find(|v| v.as_str() == stored)
+                    .copied()
+                    .ok_or_else(|| format!("{stored:?} is not a stored {}", stringify!($name)).into())
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -72,6 +111,71 @@ impl EventStatus {
     }
 }
 
+text_enum!(
+    /// Where a guest stands.
+    RegistrationStatus, "invalid.choice", "registration.status" {
+        Confirmed => "confirmed",
+        Waitlisted => "waitlisted",
+        Cancelled => "cancelled",
+    }
+);
+
+text_enum!(
+    /// The kinds of mail musubi sends to guests; the subject and opening of
+    /// each are `mail.<kind>.subject` and `mail.<kind>.intro`.
+    MailKind, "invalid.choice", "mail" {
+        Confirmed => "confirmed",
+        Waitlisted => "waitlisted",
+        Promoted => "promoted",
+        Changed => "changed",
+        EventCancelled => "event_cancelled",
+        RegistrationCancelled => "registration_cancelled",
+        Reminder => "reminder",
+        // To a guest who registered again: their link, at most once an hour.
+        AlreadyRegistered => "already_registered",
+    }
+);
+
+impl MailKind {
+    /// The i18n keys of its subject and its opening paragraph.
+    pub fn text_keys(self) -> (&'static str, &'static str) {
+        macro_rules! keys {
+            ($($variant:ident => $text:literal),+) => {
+                match self {
+                    $(MailKind::$variant => (
+                        concat!("mail.", $text, ".subject"),
+                        concat!("mail.", $text, ".intro"),
+                    )),+
+                }
+            };
+        }
+        keys!(
+            Confirmed => "confirmed",
+            Waitlisted => "waitlisted",
+            Promoted => "promoted",
+            Changed => "changed",
+            EventCancelled => "event_cancelled",
+            RegistrationCancelled => "registration_cancelled",
+            Reminder => "reminder",
+            AlreadyRegistered => "already_registered"
+        )
+    }
+}
+
+text_enum!(
+    /// Where a message of the outbox is: waiting (`pending`), claimed by a
+    /// worker (`sending`), done (`sent`, or `skipped` when it no longer
+    /// applied), refused for good (`failed`) or out of attempts (`dead`).
+    OutboxStatus, "invalid.choice", "outbox.status" {
+        Pending => "pending",
+        Sending => "sending",
+        Sent => "sent",
+        Skipped => "skipped",
+        Failed => "failed",
+        Dead => "dead",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +193,25 @@ mod tests {
             "organization_kind.government"
         );
         assert!(!EventStatus::Draft.is_public());
+    }
+
+    /// Every label and mail text of every value exists in both languages
+    /// (keys put together from a value are listed here, as the i18n scan
+    /// cannot see them).
+    #[test]
+    fn every_value_has_its_texts() {
+        let mut keys: Vec<&str> = Vec::new();
+        keys.extend(OrganizationKind::ALL.iter().map(|v| v.label_key()));
+        keys.extend(EventKind::ALL.iter().map(|v| v.label_key()));
+        keys.extend(EventStatus::ALL.iter().map(|v| v.label_key()));
+        keys.extend(RegistrationStatus::ALL.iter().map(|v| v.label_key()));
+        keys.extend(OutboxStatus::ALL.iter().map(|v| v.label_key()));
+        for kind in MailKind::ALL {
+            let (subject, intro) = kind.text_keys();
+            assert_eq!(subject, format!("mail.{kind}.subject"));
+            keys.extend([subject, intro]);
+        }
+        let missing: Vec<_> = keys.iter().filter(|k| !crate::i18n::has_key(k)).collect();
+        assert!(missing.is_empty(), "{missing:?}");
     }
 }

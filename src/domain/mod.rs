@@ -16,7 +16,9 @@ mod website;
 
 pub use country::Country;
 pub use email::EmailAddress;
-pub use kinds::{EventKind, EventStatus, OrganizationKind};
+pub use kinds::{
+    EventKind, EventStatus, MailKind, OrganizationKind, OutboxStatus, RegistrationStatus,
+};
 pub use language::Language;
 pub use reminders::ReminderOffsets;
 pub use slug::Slug;

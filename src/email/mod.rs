@@ -15,10 +15,10 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use crate::db::events::EventDetails;
 use crate::db::registrations::Registration;
 use crate::db::to_utc;
+use crate::domain::MailKind;
 use crate::domain::{Language, TimeZone};
 use crate::i18n::{format, format_range, t};
 use crate::ical::feed::{CalendarInfo, Invite, itip};
-use crate::service::registrations::MailKind;
 
 /// The links a message carries; the tokens in them are the guest's secrets.
 pub struct Links {
@@ -147,15 +147,7 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
         ("title", title.to_owned()),
         ("name", r.name.clone()),
         ("when", reminder_when),
-        (
-            "status",
-            t(
-                lang,
-                crate::service::registrations::RegistrationStatus::from_stored(&r.status)
-                    .label_key(),
-            )
-            .to_owned(),
-        ),
+        ("status", t(lang, r.status.label_key()).to_owned()),
     ];
     let subject = format(lang, &key(m.kind, "subject"), &args);
     let intro = format(lang, &key(m.kind, "intro"), &args);

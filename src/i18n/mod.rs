@@ -137,7 +137,15 @@ mod tests {
             }
             if path.extension().is_some_and(|e| e == "rs") {
                 for literal in text.split('"').skip(1).step_by(2) {
-                    if is_key(literal) && groups.contains(literal.split('.').next().unwrap()) {
+                    // (A label prefix such as "registration.status" is not a key.)
+                    let prefix = format!("{literal}.");
+                    let is_prefix = messages::MESSAGES
+                        .iter()
+                        .any(|(k, _, _)| k.starts_with(&prefix));
+                    if is_key(literal)
+                        && !is_prefix
+                        && groups.contains(literal.split('.').next().unwrap())
+                    {
                         used.push(literal.to_owned());
                     }
                 }

@@ -8,7 +8,7 @@ use super::vtimezone;
 use super::writer::Writer;
 use crate::db::events::EventDetails;
 use crate::db::to_utc;
-use crate::domain::{EventKind, EventStatus, Language, TimeZone};
+use crate::domain::{EventStatus, Language, TimeZone};
 use crate::i18n::t;
 
 pub const PRODID: &str = "-//LINK-J WEST//musubi//EN";
@@ -199,15 +199,12 @@ pub fn write_vevent(
             &format!("mailto:{}", i.attendee_email),
         );
     }
-    if let Ok(kind) = EventKind::parse(&e.kind) {
-        w.text(
-            "CATEGORIES",
-            &[("LANGUAGE", lang.as_str())],
-            t(lang, kind.label_key()),
-        );
-    }
-    let cancelled =
-        e.status == EventStatus::Cancelled.as_str() || invite.is_some_and(|i| i.cancelled);
+    w.text(
+        "CATEGORIES",
+        &[("LANGUAGE", lang.as_str())],
+        t(lang, e.kind.label_key()),
+    );
+    let cancelled = e.status == EventStatus::Cancelled || invite.is_some_and(|i| i.cancelled);
     w.raw(
         "STATUS",
         &[],

@@ -15,10 +15,10 @@ use crate::db::outbox::{self, OutboxRow};
 use crate::db::registrations::{self as rdb, Registration};
 use crate::db::{self, Pool};
 use crate::domain::{EventStatus, Language};
+use crate::domain::{MailKind, OutboxStatus, RegistrationStatus};
 use crate::email::{self, Links, MailInput, Mailer};
 use crate::error::AppError;
 use crate::i18n::t;
-use crate::service::registrations::{MailKind, RegistrationStatus};
 use crate::service::{self, keys::LinkKeys};
 
 /// How long a claimed message stays with its worker before another may
@@ -89,12 +89,35 @@ impl Batch {
     }
 }
 
+/// What became of one message when it was tried.
+#[derive(Debug, PartialEq, Eq)]
+enum Delivery {
+    Sent,
+    /// Not to be sent any more, and why (a reminder after the start…).
+    Skipped(&'static str),
+    /// Not delivered; a transient failure (a 4xx, a lost connection) may
+    /// pass on a retry, a permanent one (a 5xx, a message that cannot be
+    /// built) will not.
+    Failed {
+        transient: bool,
+        error: String,
+    },
+}
+
+/// What is recorded for a message.
 enum Outcome {
     Sent,
-    Retry(chrono::NaiveDateTime),
+    Skipped(&'static str),
+    /// Tried again at the time given.
+    Retry {
+        due: chrono::NaiveDateTime,
+        error: String,
+    },
     /// `failed` (refused) or `dead` (out of attempts).
-    Failed(&'static str),
-    Skipped,
+    Failed {
+        status: OutboxStatus,
+        error: String,
+    },
 }
 
 /// What a message needs besides its outbox row.
@@ -108,7 +131,6 @@ struct Context {
 struct Decision {
     row: OutboxRow,
     outcome: Outcome,
-    error: Option<String>,
 }
 
 impl Worker {
@@ -214,8 +236,8 @@ impl Worker {
             .map(|group| async move {
                 let mut decisions = Vec::with_capacity(group.len());
                 for (row, context) in group {
-                    let result = self.deliver(&row, context, now).await;
-                    decisions.push(self.decide(row, result, now));
+                    let delivery = self.deliver(&row, context, now).await;
+                    decisions.push(self.decide(row, delivery, now));
                 }
                 decisions
             })
@@ -228,9 +250,9 @@ impl Worker {
         for d in &decisions {
             match d.outcome {
                 Outcome::Sent => round.sent += 1,
-                Outcome::Retry(_) => round.retried += 1,
-                Outcome::Failed(_) => round.failed += 1,
-                Outcome::Skipped => round.skipped += 1,
+                Outcome::Retry { .. } => round.retried += 1,
+                Outcome::Failed { .. } => round.failed += 1,
+                Outcome::Skipped(_) => round.skipped += 1,
             }
         }
         self.record(decisions, at).await;
@@ -251,15 +273,14 @@ impl Worker {
             let written = service::run(&self.pool, move |conn| {
                 db::write_tx(conn, |conn| {
                     for d in batch.iter() {
-                        let error = d.error.as_deref().unwrap_or("");
-                        match d.outcome {
+                        match &d.outcome {
                             Outcome::Sent => outbox::mark_sent(conn, &d.row, at)?,
-                            Outcome::Skipped => outbox::mark_skipped(conn, &d.row, error, at)?,
-                            Outcome::Retry(due) => {
-                                outbox::mark_retry(conn, &d.row, error, due, at)?
+                            Outcome::Skipped(why) => outbox::mark_skipped(conn, &d.row, why, at)?,
+                            Outcome::Retry { due, error } => {
+                                outbox::mark_retry(conn, &d.row, error, *due, at)?
                             }
-                            Outcome::Failed(status) => {
-                                outbox::mark_failed(conn, &d.row, status, error, at)?
+                            Outcome::Failed { status, error } => {
+                                outbox::mark_failed(conn, &d.row, *status, error, at)?
                             }
                         }
                     }
@@ -322,43 +343,59 @@ impl Worker {
         done
     }
 
-    /// What each message needs, read in one go (events once per batch).
+    /// What each message needs, read in one go: the registrations, the
+    /// events with their details and the guests' feed generations, each in
+    /// one query for the whole batch (a feed is created only for an email
+    /// seen for the first time).
     async fn load(&self, rows: Vec<OutboxRow>) -> Result<Vec<Option<Context>>, AppError> {
         let keys = self.keys.clone();
         service::run(&self.pool, move |conn| {
-            let mut events: HashMap<String, Option<Arc<EventDetails>>> = HashMap::new();
+            let ids: Vec<&str> = rows.iter().map(|r| r.registration_id.as_str()).collect();
+            let registrations: HashMap<String, Registration> = rdb::find_many(conn, &ids)?
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect();
+            let mut event_ids: Vec<&str> = rows.iter().map(|r| r.event_id.as_str()).collect();
+            event_ids.sort_unstable();
+            event_ids.dedup();
+            let found = edb::find_many(conn, &event_ids)?;
+            let events: HashMap<String, Arc<EventDetails>> = edb::with_details(conn, found)?
+                .into_iter()
+                .map(|d| (d.event.id.clone(), Arc::new(d)))
+                .collect();
+            let emails: Vec<&str> = registrations
+                .values()
+                .map(|r| r.email_key.as_str())
+                .collect();
+            let mut generations: HashMap<String, i32> =
+                rdb::feed_generations(conn, &emails)?.into_iter().collect();
             let mut contexts = Vec::with_capacity(rows.len());
             for row in &rows {
-                let Some(registration) = rdb::find(conn, &row.registration_id)? else {
-                    contexts.push(None);
-                    continue;
-                };
-                let event = match events.get(&row.event_id) {
-                    Some(e) => e.clone(),
-                    None => {
-                        let loaded = match edb::find(conn, &row.event_id)? {
-                            Some(e) => edb::with_details(conn, vec![e])?.pop().map(Arc::new),
-                            None => None,
-                        };
-                        events.insert(row.event_id.clone(), loaded.clone());
-                        loaded
-                    }
-                };
-                let Some(event) = event else {
+                let (Some(registration), Some(event)) = (
+                    registrations.get(&row.registration_id),
+                    events.get(&row.event_id),
+                ) else {
                     contexts.push(None);
                     continue;
                 };
                 let key = registration.email_key.clone();
-                let generation = rdb::feed_generation(
-                    conn,
-                    &key,
-                    |g| keys.feed(&key, g).hash().as_str().to_owned(),
-                    db::now(),
-                )?;
+                let feed_generation = match generations.get(&key) {
+                    Some(g) => *g,
+                    None => {
+                        let g = rdb::ensure_feed(
+                            conn,
+                            &key,
+                            |g| keys.feed(&key, g).hash().as_str().to_owned(),
+                            db::now(),
+                        )?;
+                        generations.insert(key, g);
+                        g
+                    }
+                };
                 contexts.push(Some(Context {
-                    registration,
-                    event,
-                    feed_generation: generation,
+                    registration: registration.clone(),
+                    event: event.clone(),
+                    feed_generation,
                 }));
             }
             Ok(contexts)
@@ -406,26 +443,24 @@ impl Worker {
         tracing::info!("mail worker stopped");
     }
 
-    /// Sends one message: `Ok(None)` sent, `Ok(Some(why))` not to be sent,
-    /// `Err((transient, error))` not delivered.
+    /// Sends one message.
     async fn deliver(
         &self,
         row: &OutboxRow,
         context: Option<Context>,
         now: DateTime<Utc>,
-    ) -> Result<Option<&'static str>, (bool, String)> {
+    ) -> Delivery {
         let Some(Context {
             registration,
             event,
             feed_generation,
         }) = context
         else {
-            return Ok(Some("guest or event deleted"));
+            return Delivery::Skipped("guest or event deleted");
         };
-        let kind = MailKind::parse(&row.kind)
-            .ok_or_else(|| (false, format!("unknown mail kind {}", row.kind)))?;
+        let kind = row.kind;
         if let Some(why) = skip_reason(kind, &registration, &event, now) {
-            return Ok(Some(why));
+            return Delivery::Skipped(why);
         }
         let token = self.keys.registration(&registration.id);
         let feed_token = self.keys.feed(&registration.email_key, feed_generation);
@@ -448,54 +483,71 @@ impl Worker {
             from: &self.settings.mail_from,
         };
         // A message that cannot be built will not build on a retry either.
-        let composed = email::compose(&input).map_err(|e| (false, format!("composing: {e}")))?;
+        let permanent = |error: String| Delivery::Failed {
+            transient: false,
+            error,
+        };
+        let composed = match email::compose(&input) {
+            Ok(c) => c,
+            Err(e) => return permanent(format!("composing: {e}")),
+        };
         let lang = Language::parse(&registration.language).unwrap_or_default();
-        let message = email::to_message(
+        let message = match email::to_message(
             &composed,
             &self.settings.mail_from,
             t(lang, "site.name"),
             &registration.name,
             &registration.email,
-        )
-        .map_err(|e| (false, format!("building the message: {e}")))?;
-        self.mailer
-            .send(&message, &row.id)
-            .await
-            .map(|()| None)
-            .map_err(|e| (e.transient, e.message))
+        ) {
+            Ok(m) => m,
+            Err(e) => return permanent(format!("building the message: {e}")),
+        };
+        match self.mailer.send(&message, &row.id).await {
+            Ok(()) => Delivery::Sent,
+            Err(e) => Delivery::Failed {
+                transient: e.transient,
+                error: e.message,
+            },
+        }
     }
 
     /// What to record: a temporary failure is retried until the attempts
     /// run out (dead); a permanent one (SMTP 5xx) fails at once.
-    fn decide(
-        &self,
-        row: OutboxRow,
-        result: Result<Option<&'static str>, (bool, String)>,
-        now: DateTime<Utc>,
-    ) -> Decision {
+    fn decide(&self, row: OutboxRow, delivery: Delivery, now: DateTime<Utc>) -> Decision {
         let max = self.settings.mail.max_attempts;
-        let (outcome, error) = match result {
-            Ok(None) => (Outcome::Sent, None),
-            Ok(Some(why)) => (Outcome::Skipped, Some(why.to_owned())),
-            Err((true, e)) if row.attempts < max => {
+        let outcome = match delivery {
+            Delivery::Sent => Outcome::Sent,
+            Delivery::Skipped(why) => Outcome::Skipped(why),
+            Delivery::Failed {
+                transient: true,
+                error,
+            } if row.attempts < max => {
                 let due = db::from_utc(now) + backoff(self.settings.mail.retry_base, row.attempts);
-                tracing::warn!(id = %row.id, attempts = row.attempts, error = %e, "mail not delivered; will retry");
-                (Outcome::Retry(due), Some(e))
+                tracing::warn!(id = %row.id, attempts = row.attempts, %error, "mail not delivered; will retry");
+                Outcome::Retry { due, error }
             }
-            Err((true, e)) => {
-                tracing::error!(id = %row.id, error = %e, "mail not delivered; giving up");
-                (Outcome::Failed("dead"), Some(e))
+            Delivery::Failed {
+                transient: true,
+                error,
+            } => {
+                tracing::error!(id = %row.id, %error, "mail not delivered; giving up");
+                Outcome::Failed {
+                    status: OutboxStatus::Dead,
+                    error,
+                }
             }
-            Err((false, e)) => {
-                tracing::error!(id = %row.id, error = %e, "mail refused");
-                (Outcome::Failed("failed"), Some(e))
+            Delivery::Failed {
+                transient: false,
+                error,
+            } => {
+                tracing::error!(id = %row.id, %error, "mail refused");
+                Outcome::Failed {
+                    status: OutboxStatus::Failed,
+                    error,
+                }
             }
         };
-        Decision {
-            row,
-            outcome,
-            error,
-        }
+        Decision { row, outcome }
     }
 }
 
@@ -511,10 +563,10 @@ fn skip_reason(
         if db::to_utc(e.starts_at) <= now {
             return Some("the event has started");
         }
-        if e.status != EventStatus::Published.as_str() {
+        if e.status != EventStatus::Published {
             return Some("the event is not published");
         }
-        if registration.status != RegistrationStatus::Confirmed.as_str() {
+        if registration.status != RegistrationStatus::Confirmed {
             return Some("the registration is not confirmed");
         }
         if !registration.reminders {

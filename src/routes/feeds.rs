@@ -142,7 +142,7 @@ async fn render(
                 let filter = EventFilter {
                     ends_after: from,
                     starts_before: to,
-                    kind: kind.map(EventKind::as_str),
+                    kind,
                     ..base
                 };
                 (site, service::events::list(conn, filter)?)
@@ -208,7 +208,7 @@ async fn personal(
 ) -> Result<HttpResponse, AppError> {
     use crate::db::registrations as rdb;
     use crate::domain::EventStatus;
-    use crate::service::registrations::RegistrationStatus;
+    use crate::domain::RegistrationStatus;
     let lang = language(&query)?;
     let token = token.into_inner();
     let cutoff = db::now() - Duration::days(CANCELLED_GRACE_DAYS);
@@ -219,7 +219,7 @@ async fn personal(
         let mut wanted: Vec<(String, bool)> = Vec::new();
         for r in &registrations {
             changed_at = changed_at.max(r.updated_at);
-            let active = r.status != RegistrationStatus::Cancelled.as_str();
+            let active = r.status != RegistrationStatus::Cancelled;
             match wanted.iter_mut().find(|(id, _)| *id == r.event_id) {
                 Some(entry) => entry.1 |= active,
                 None => wanted.push((r.event_id.clone(), active)),
@@ -230,16 +230,16 @@ async fn personal(
             let Some(mut event) = crate::db::events::find(conn, &event_id)? else {
                 continue;
             };
-            if event.status == EventStatus::Draft.as_str() {
+            if event.status == EventStatus::Draft {
                 continue;
             }
-            if !active || event.status == EventStatus::Cancelled.as_str() {
+            if !active || event.status == EventStatus::Cancelled {
                 if event.ends_at < cutoff {
                     continue;
                 }
                 if !active {
                     // Matches the CANCEL the guest was sent.
-                    event.status = EventStatus::Cancelled.as_str().into();
+                    event.status = EventStatus::Cancelled;
                     event.revision += 1;
                 }
             }

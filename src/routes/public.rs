@@ -318,7 +318,7 @@ async fn venue_page(
             conn,
             EventFilter {
                 ends_after: Some(now),
-                statuses: &["published"],
+                statuses: &[crate::domain::EventStatus::Published],
                 venue_id: Some(&venue.venue.id),
                 ..Default::default()
             },

@@ -10,10 +10,11 @@ use super::public::{COMMON_ZONES, EventPage};
 use super::views::{EventView, ZonedTime, zoned_times};
 use super::{Button, CsrfForm, FeedLink, PageContext};
 use crate::db::to_utc;
+use crate::domain::RegistrationStatus;
 use crate::domain::{EventStatus, Language, TimeZone};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::service::registrations::{self as svc, RegistrationFields, RegistrationStatus};
+use crate::service::registrations::{self as svc, RegistrationFields};
 use crate::service::{self};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -176,9 +177,9 @@ async fn manage(
         TimeZone::from_stored(&e.time_zone),
         Some(guest_zone),
     );
-    let status = RegistrationStatus::from_stored(&r.status);
+    let status = r.status;
     let open = status != RegistrationStatus::Cancelled
-        && e.status != EventStatus::Cancelled.as_str()
+        && e.status != EventStatus::Cancelled
         && to_utc(e.starts_at) > chrono::Utc::now();
     ctx.render(&ManagePage {
         ctx: &ctx,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::PageContext;
 use crate::db::events::EventDetails;
 use crate::db::to_utc;
-use crate::domain::{EventKind, EventStatus, TimeZone};
+use crate::domain::{EventStatus, TimeZone};
 use crate::i18n::{format_instant, format_range, t};
 
 /// One time line: the range in a zone, and that zone's name.
@@ -89,8 +89,8 @@ impl EventView {
         let lang = ctx.lang;
         let zone = TimeZone::from_stored(&e.time_zone);
         let (starts_at, ends_at) = (to_utc(e.starts_at), to_utc(e.ends_at));
-        let kind = EventKind::parse(&e.kind).map_or("", |k| t(lang, k.label_key()));
-        let status = EventStatus::parse(&e.status).unwrap_or(EventStatus::Draft);
+        let kind = t(lang, e.kind.label_key());
+        let status = e.status;
         let registration = match (
             e.registration_opens_at.map(to_utc),
             e.registration_closes_at.map(to_utc),

@@ -262,14 +262,14 @@ impl EventFields {
             title_en: Some(e.title_en.clone()),
             description_ja: Some(e.description_ja.clone()),
             description_en: Some(e.description_en.clone()),
-            kind: Some(e.kind.clone()),
+            kind: Some(e.kind.to_string()),
             starts_at: Some(show(e.starts_at)),
             ends_at: Some(show(e.ends_at)),
             time_zone: Some(e.time_zone.clone()),
             capacity: e.capacity.map(|c| c.to_string()),
             registration_opens_at: e.registration_opens_at.map(show),
             registration_closes_at: e.registration_closes_at.map(show),
-            status: Some(e.status.clone()),
+            status: Some(e.status.to_string()),
             reminder_offsets: Some(e.reminder_offsets.clone()),
             organizer_slugs: details.organizers.iter().map(|o| o.slug.clone()).collect(),
             room_ids: details.rooms.iter().map(|(r, _)| r.id.clone()).collect(),
@@ -400,14 +400,14 @@ pub fn create(conn: &mut DbConn, input: &EventInput) -> Result<EventDetails, App
                 title_en: input.title_en.as_str(),
                 description_ja: input.description_ja.as_str(),
                 description_en: input.description_en.as_str(),
-                kind: input.kind.as_str(),
+                kind: input.kind,
                 starts_at: db::from_utc(input.schedule.starts_at()),
                 ends_at: db::from_utc(input.schedule.ends_at()),
                 time_zone: input.schedule.zone().name(),
                 capacity: input.capacity.map(Capacity::get),
                 registration_opens_at: input.registration_opens_at.map(db::from_utc),
                 registration_closes_at: input.registration_closes_at.map(db::from_utc),
-                status: input.status.as_str(),
+                status: input.status,
                 reminder_offsets: &input.reminder_offsets.to_stored(),
                 revision: 0,
                 created_at: now,
@@ -430,7 +430,7 @@ fn is_significant(current: &EventDetails, input: &EventInput) -> bool {
     to_utc(e.starts_at) != input.schedule.starts_at()
         || to_utc(e.ends_at) != input.schedule.ends_at()
         || e.time_zone != input.schedule.zone().name()
-        || e.status != input.status.as_str()
+        || e.status != input.status
         || old_rooms != new_rooms
 }
 
@@ -468,14 +468,14 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<Event
                 title_en: input.title_en.as_str(),
                 description_ja: input.description_ja.as_str(),
                 description_en: input.description_en.as_str(),
-                kind: input.kind.as_str(),
+                kind: input.kind,
                 starts_at: db::from_utc(input.schedule.starts_at()),
                 ends_at: db::from_utc(input.schedule.ends_at()),
                 time_zone: input.schedule.zone().name(),
                 capacity: input.capacity.map(Capacity::get),
                 registration_opens_at: input.registration_opens_at.map(db::from_utc),
                 registration_closes_at: input.registration_closes_at.map(db::from_utc),
-                status: input.status.as_str(),
+                status: input.status,
                 reminder_offsets: &input.reminder_offsets.to_stored(),
                 revision,
                 updated_at: db::now(),
@@ -490,7 +490,7 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<Event
 
 /// A cancelled event is final: it stays visible but does not change again.
 pub fn ensure_not_cancelled(current: &EventDetails) -> Result<(), AppError> {
-    if current.event.status == EventStatus::Cancelled.as_str() {
+    if current.event.status == EventStatus::Cancelled {
         return Err(AppError::conflict(
             Some("status"),
             Invalid::new("conflict.event_cancelled"),
@@ -523,7 +523,7 @@ pub fn cancel(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
         db::data_version::touch(conn)?;
         let current = load(conn, slug)?;
         let e = &current.event;
-        if e.status == EventStatus::Cancelled.as_str() {
+        if e.status == EventStatus::Cancelled {
             return Ok(current);
         }
         let room_ids: Vec<&str> = current.rooms.iter().map(|(r, _)| r.id.as_str()).collect();
@@ -537,14 +537,14 @@ pub fn cancel(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
                 title_en: &e.title_en,
                 description_ja: &e.description_ja,
                 description_en: &e.description_en,
-                kind: &e.kind,
+                kind: e.kind,
                 starts_at: e.starts_at,
                 ends_at: e.ends_at,
                 time_zone: &e.time_zone,
                 capacity: e.capacity,
                 registration_opens_at: e.registration_opens_at,
                 registration_closes_at: e.registration_closes_at,
-                status: EventStatus::Cancelled.as_str(),
+                status: EventStatus::Cancelled,
                 reminder_offsets: &e.reminder_offsets,
                 revision: e.revision + 1,
                 updated_at: db::now(),
@@ -567,7 +567,7 @@ pub fn load(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
 /// One event as the public may see it: drafts do not exist for them.
 pub fn load_public(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
     let details = load(conn, slug)?;
-    if details.event.status == EventStatus::Draft.as_str() {
+    if details.event.status == EventStatus::Draft {
         return Err(AppError::NotFound);
     }
     Ok(details)
@@ -594,7 +594,7 @@ pub fn period(
     (from, to)
 }
 
-pub const PUBLIC_STATUSES: &[&str] = &["published", "cancelled"];
+pub const PUBLIC_STATUSES: &[EventStatus] = &[EventStatus::Published, EventStatus::Cancelled];
 
 pub fn list(conn: &mut DbConn, filter: EventFilter<'_>) -> Result<Vec<EventDetails>, AppError> {
     let events: Vec<Event> = edb::list(conn, filter)?;

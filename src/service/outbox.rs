@@ -1,30 +1,39 @@
 //! What the admin sees of the outbox, and putting a message back in line.
 
+use std::collections::HashMap;
+
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::registrations as rdb;
 use crate::db::{self, DbConn};
+use crate::domain::OutboxStatus;
 use crate::error::AppError;
 
 /// Messages that need an operator's eye, with their recipient.
 pub struct OutboxOverview {
-    pub counts: Vec<(String, i64)>,
+    pub counts: Vec<(OutboxStatus, i64)>,
     pub rows: Vec<(OutboxRow, String)>,
 }
 
 pub fn overview(conn: &mut DbConn) -> Result<OutboxOverview, AppError> {
+    use OutboxStatus::*;
     let counts = outbox::count_by_status(conn)?;
-    let rows = outbox::list(conn, &["pending", "sending", "failed", "dead"], 200)?;
-    let mut with_recipient = Vec::with_capacity(rows.len());
-    for row in rows {
-        let email = rdb::find(conn, &row.registration_id)?
-            .map(|r| r.email)
-            .unwrap_or_default();
-        with_recipient.push((row, email));
-    }
-    Ok(OutboxOverview {
-        counts,
-        rows: with_recipient,
-    })
+    let rows = outbox::list(conn, &[Pending, Sending, Failed, Dead], 200)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.registration_id.as_str()).collect();
+    let emails: HashMap<String, String> = rdb::find_many(conn, &ids)?
+        .into_iter()
+        .map(|r| (r.id, r.email))
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let email = emails
+                .get(&row.registration_id)
+                .cloned()
+                .unwrap_or_default();
+            (row, email)
+        })
+        .collect();
+    Ok(OutboxOverview { counts, rows })
 }
 
 /// A failed or dead message goes back in line, due now, with fresh attempts.

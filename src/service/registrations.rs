@@ -11,8 +11,8 @@ use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::registrations::{self as rdb, NewRegistration, Registration};
 use crate::db::{self, DbConn, write_tx};
 use crate::domain::{
-    Country, EmailAddress, EventStatus, FieldError, Invalid, Language, Name, ReminderOffsets,
-    TimeZone, Token, Validator,
+    Country, EmailAddress, EventStatus, FieldError, Invalid, Language, MailKind, Name,
+    OutboxStatus, RegistrationStatus, ReminderOffsets, TimeZone, Token, Validator,
 };
 use crate::error::AppError;
 
@@ -112,40 +112,6 @@ impl RegistrationFields {
     }
 }
 
-/// Where a guest stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistrationStatus {
-    Confirmed,
-    Waitlisted,
-    Cancelled,
-}
-
-impl RegistrationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Confirmed => "confirmed",
-            Self::Waitlisted => "waitlisted",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn from_stored(s: &str) -> Self {
-        match s {
-            "confirmed" => Self::Confirmed,
-            "waitlisted" => Self::Waitlisted,
-            _ => Self::Cancelled,
-        }
-    }
-
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Self::Confirmed => "registration.status.confirmed",
-            Self::Waitlisted => "registration.status.waitlisted",
-            Self::Cancelled => "registration.status.cancelled",
-        }
-    }
-}
-
 /// The outcome of a registration: the stored row and the secrets of its links.
 #[derive(Debug, Clone)]
 pub struct Registered {
@@ -159,7 +125,7 @@ pub struct Registered {
 
 impl Registered {
     pub fn status(&self) -> RegistrationStatus {
-        RegistrationStatus::from_stored(&self.registration.status)
+        self.registration.status
     }
 }
 
@@ -188,7 +154,7 @@ fn feed_token(
 /// `registration_opens_at` and closes at `registration_closes_at` or at the
 /// start, whichever comes first.
 pub fn closed_reason(event: &Event, now: NaiveDateTime) -> Option<&'static str> {
-    if event.status == EventStatus::Cancelled.as_str() {
+    if event.status == EventStatus::Cancelled {
         return Some("conflict.registration_event_cancelled");
     }
     if event.registration_opens_at.is_some_and(|opens| now < opens) {
@@ -203,7 +169,7 @@ pub fn closed_reason(event: &Event, now: NaiveDateTime) -> Option<&'static str> 
 
 /// Registration is open: the event is published and inside its window.
 fn ensure_open(event: &Event, now: NaiveDateTime) -> Result<(), AppError> {
-    if event.status == EventStatus::Draft.as_str() {
+    if event.status == EventStatus::Draft {
         return Err(AppError::NotFound);
     }
     match closed_reason(event, now) {
@@ -275,7 +241,7 @@ fn attempt(
             country: input.country.as_str(),
             time_zone: input.time_zone.name(),
             language: input.language.as_str(),
-            status: status.as_str(),
+            status,
             waitlist_position: position,
             token_hash: token.hash().as_str(),
             reminders: true,
@@ -378,7 +344,7 @@ pub fn submit(
             let since = now - ALREADY_REGISTERED_EVERY;
             if !outbox::sent_recently(
                 conn,
-                MailKind::AlreadyRegistered.as_str(),
+                MailKind::AlreadyRegistered,
                 &registration.email_key,
                 since,
             )? {
@@ -431,12 +397,12 @@ pub fn cancel(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> 
     let now = db::now();
     write_tx(conn, |conn| {
         let registration = by_token(conn, token)?;
-        if registration.status == RegistrationStatus::Cancelled.as_str() {
+        if registration.status == RegistrationStatus::Cancelled {
             return Ok(registration);
         }
         let event = edb::find(conn, &registration.event_id)?.ok_or(AppError::NotFound)?;
         rdb::lock_event(conn, &event.id)?;
-        let was_confirmed = registration.status == RegistrationStatus::Confirmed.as_str();
+        let was_confirmed = registration.status == RegistrationStatus::Confirmed;
         rdb::set_status(
             conn,
             &registration.id,
@@ -444,7 +410,7 @@ pub fn cancel(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> 
             now,
         )?;
         outbox::drop_pending_reminders(conn, &event.id, Some(&registration.id))?;
-        if event.status != EventStatus::Cancelled.as_str() {
+        if event.status != EventStatus::Cancelled {
             enqueue(
                 conn,
                 MailKind::RegistrationCancelled,
@@ -469,7 +435,7 @@ pub fn promote_waitlisted(
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let event = edb::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-    if event.status != EventStatus::Published.as_str() || event.starts_at <= now {
+    if event.status != EventStatus::Published || event.starts_at <= now {
         return Ok(0);
     }
     let mut promoted = 0;
@@ -528,7 +494,7 @@ pub fn delete_data(conn: &mut DbConn, token: &str) -> Result<usize, AppError> {
         let all = rdb::for_email(conn, &registration.email_key)?;
         let held: Vec<String> = all
             .iter()
-            .filter(|r| r.status == RegistrationStatus::Confirmed.as_str())
+            .filter(|r| r.status == RegistrationStatus::Confirmed)
             .map(|r| r.event_id.clone())
             .collect();
         let deleted = rdb::delete_for_email(conn, &registration.email_key)?;
@@ -545,50 +511,6 @@ pub fn delete_data(conn: &mut DbConn, token: &str) -> Result<usize, AppError> {
 pub fn feed_owner(conn: &mut DbConn, token: &str) -> Result<String, AppError> {
     let token = Token::parse(token).map_err(|_| AppError::NotFound)?;
     rdb::email_of_feed(conn, token.hash().as_str())?.ok_or(AppError::NotFound)
-}
-
-/// The kinds of mail musubi sends to guests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailKind {
-    Confirmed,
-    Waitlisted,
-    Promoted,
-    Changed,
-    EventCancelled,
-    RegistrationCancelled,
-    Reminder,
-    /// To a guest who registered again: their link, at most once an hour.
-    AlreadyRegistered,
-}
-
-impl MailKind {
-    pub const ALL: [MailKind; 8] = [
-        MailKind::Confirmed,
-        MailKind::Waitlisted,
-        MailKind::Promoted,
-        MailKind::Changed,
-        MailKind::EventCancelled,
-        MailKind::RegistrationCancelled,
-        MailKind::Reminder,
-        MailKind::AlreadyRegistered,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Confirmed => "confirmed",
-            Self::Waitlisted => "waitlisted",
-            Self::Promoted => "promoted",
-            Self::Changed => "changed",
-            Self::EventCancelled => "event_cancelled",
-            Self::RegistrationCancelled => "registration_cancelled",
-            Self::Reminder => "reminder",
-            Self::AlreadyRegistered => "already_registered",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
 }
 
 /// Puts one message in the outbox. The key makes it exist once: per
@@ -619,12 +541,12 @@ fn enqueue(
         &NewOutboxRow {
             id: &id,
             dedupe_key: &dedupe_key,
-            kind: kind.as_str(),
+            kind,
             registration_id: &registration.id,
             event_id: &event.id,
             event_revision: event.revision,
             reminder_minutes: reminder.map(|(m, _)| m),
-            status: "pending",
+            status: OutboxStatus::Pending,
             due_at: reminder.map_or(now, |(_, due)| due),
             attempts: 0,
             created_at: now,
@@ -640,7 +562,7 @@ fn schedule_reminders(
     event: &Event,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    if !registration.reminders || registration.status != RegistrationStatus::Confirmed.as_str() {
+    if !registration.reminders || registration.status != RegistrationStatus::Confirmed {
         return Ok(());
     }
     for minutes in ReminderOffsets::from_stored(&event.reminder_offsets).minutes() {
@@ -664,11 +586,11 @@ fn schedule_reminders(
 /// follow the new start, and new seats go to the waitlist.
 pub fn event_changed(conn: &mut DbConn, before: &Event, after: &Event) -> Result<(), AppError> {
     let now = db::now();
-    let published = after.status == EventStatus::Published.as_str();
+    let published = after.status == EventStatus::Published;
     if after.revision != before.revision || after.reminder_offsets != before.reminder_offsets {
         outbox::drop_pending_reminders(conn, &after.id, None)?;
         for registration in rdb::active_for_event(conn, &after.id)? {
-            if registration.status != RegistrationStatus::Confirmed.as_str() {
+            if registration.status != RegistrationStatus::Confirmed {
                 continue;
             }
             if published && after.revision != before.revision {

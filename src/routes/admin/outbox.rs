@@ -5,6 +5,7 @@ use askama::Template;
 
 use super::AdminUser;
 use crate::db::users::User;
+use crate::domain::OutboxStatus;
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::routes::{Button, CsrfForm, PageContext};
@@ -29,6 +30,7 @@ struct OutboxLine {
     kind: String,
     recipient: String,
     status: String,
+    status_label: String,
     attempts: i32,
     due: String,
     error: String,
@@ -46,7 +48,7 @@ async fn outbox_page(
         .rows
         .into_iter()
         .map(|(row, recipient)| OutboxLine {
-            retryable: row.status == "failed" || row.status == "dead",
+            retryable: matches!(row.status, OutboxStatus::Failed | OutboxStatus::Dead),
             due: crate::i18n::format_instant(
                 ctx.lang,
                 crate::db::to_utc(row.due_at),
@@ -54,16 +56,21 @@ async fn outbox_page(
             ),
             error: row.last_error.unwrap_or_default(),
             id: row.id,
-            kind: row.kind,
+            kind: row.kind.to_string(),
             recipient,
-            status: row.status,
+            status: row.status.to_string(),
+            status_label: ctx.t(row.status.label_key()).to_owned(),
             attempts: row.attempts,
         })
         .collect();
     ctx.render(&OutboxPage {
         ctx: &ctx,
         user: &user.0,
-        counts: overview.counts,
+        counts: overview
+            .counts
+            .into_iter()
+            .map(|(status, n)| (ctx.t(status.label_key()).to_owned(), n))
+            .collect(),
         rows,
     })
 }
