@@ -1,6 +1,10 @@
 //! Demo data for `musubi serve --demo`: the partners, a few Osaka and
 //! overseas companies, three venues and a dozen events over the coming
 //! months. Seeded into an empty database only, never over real data.
+//!
+//! Longer than most files (about 400 lines) because most of it is the data
+//! itself, one literal per organization, venue and event; split, it would
+//! read worse.
 
 use chrono::{Duration, Utc};
 

@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
 
 use crate::domain::{FieldError, Invalid, Language};
 
@@ -214,6 +213,40 @@ impl ResponseError for AppError {
     }
 }
 
+/// An error as the API answers it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// validation_failed | not_found | conflict | unauthorized | forbidden |
+    /// bad_request | unsupported_media_type | rate_limited | busy |
+    /// unavailable | internal_error
+    error: &'static str,
+    /// In English; the `code` of each field names its message in Japanese too.
+    message: String,
+    /// Each field that was refused (validation and conflicts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<Vec<FieldProblem>>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// snake_case field name, e.g. `starts_at` or `room_ids[1]`.
+    field: String,
+    /// e.g. `invalid.required`, `conflict.room_booked`.
+    code: &'static str,
+    message: String,
+}
+
+impl FieldProblem {
+    fn new(field: &str, problem: &Invalid) -> Self {
+        Self {
+            field: field.to_owned(),
+            code: problem.code,
+            message: problem.message(Language::En),
+        }
+    }
+}
+
 /// The same error, rendered as JSON for `/api`.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
@@ -232,25 +265,24 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         self.0.log();
-        let mut body = json!({
-            "error": self.0.code(),
-            "message": self.0.public_message(Language::En),
-        });
-        match &self.0 {
-            AppError::Validation(errors) => {
-                body["fields"] = errors
+        let fields = match &self.0 {
+            AppError::Validation(errors) => Some(
+                errors
                     .iter()
-                    .map(|e| json!({ "field": e.field, "code": e.problem.code, "message": e.problem.message(Language::En) }))
-                    .collect();
-            }
+                    .map(|e| FieldProblem::new(&e.field, &e.problem))
+                    .collect(),
+            ),
             AppError::Conflict {
                 field: Some(field),
                 problem,
-            } => {
-                body["fields"] = json!([{ "field": field, "code": problem.code, "message": problem.message(Language::En) }]);
-            }
-            _ => {}
-        }
+            } => Some(vec![FieldProblem::new(field, problem)]),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: self.0.code(),
+            message: self.0.public_message(Language::En),
+            fields,
+        };
         let mut response = self.0.response();
         if matches!(self.0, AppError::Unauthorized) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"musubi\""));

@@ -1,11 +1,11 @@
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{Caller, run, stamp};
 use crate::db::events::{EventDetails, EventFilter};
-use crate::domain::{TimeZone, Validator};
-use crate::error::{ApiError, AppError};
+use crate::domain::{EventKind, EventStatus, TimeZone, Validator};
+use crate::error::{ApiError, AppError, ErrorBody};
 use crate::http::AppState;
 use crate::service::events::{self as svc, EventFields, PUBLIC_STATUSES, TimeInput, rfc3339_in};
 use crate::service::fields::{from_json, merge_patch};
@@ -33,54 +33,148 @@ pub enum Reader {
     Organizer,
 }
 
-/// An event as JSON: times as RFC 3339 in the event's own zone, so that
-/// `14:00+09:00` reads as the organizers wrote it.
-pub fn json_of(d: &EventDetails, base_url: &str, reader: Reader) -> Value {
-    let e = &d.event;
-    let zone = TimeZone::from_stored(&e.time_zone);
-    let at = |t| rfc3339_in(t, zone);
-    let mut json = json!({
-        "id": e.id,
-        "slug": e.slug,
-        "title_ja": e.title_ja,
-        "title_en": e.title_en,
-        "description_ja": e.description_ja,
-        "description_en": e.description_en,
-        "kind": e.kind,
-        "status": e.status,
-        "starts_at": at(e.starts_at),
-        "ends_at": at(e.ends_at),
-        "time_zone": e.time_zone,
-        "capacity": e.capacity,
-        "full": e.capacity.is_some_and(|c| e.confirmed_count >= c),
-        "reminder_offsets": crate::domain::ReminderOffsets::from_stored(&e.reminder_offsets).minutes(),
-        "registration_opens_at": e.registration_opens_at.map(at),
-        "registration_closes_at": e.registration_closes_at.map(at),
-        "revision": e.revision,
-        "organizer_slugs": d.organizers.iter().map(|o| o.slug.as_str()).collect::<Vec<_>>(),
-        "organizers": d.organizers.iter().map(|o| json!({ "slug": o.slug, "name_ja": o.name_ja, "name_en": o.name_en })).collect::<Vec<_>>(),
-        "room_ids": d.rooms.iter().map(|(r, _)| r.id.as_str()).collect::<Vec<_>>(),
-        "rooms": d.rooms.iter().map(|(r, v)| json!({
-            "id": r.id, "name_ja": r.name_ja, "name_en": r.name_en, "capacity": r.capacity,
-            "venue_slug": v.slug, "venue_name_ja": v.name_ja, "venue_name_en": v.name_en,
-        })).collect::<Vec<_>>(),
-        "url": format!("{base_url}/events/{}", e.slug),
-        "created_at": stamp(e.created_at),
-        "updated_at": stamp(e.updated_at),
-    });
-    if reader == Reader::Organizer {
-        json["confirmed_count"] = json!(e.confirmed_count);
-    }
-    json
+/// An organizer of an event.
+#[derive(Serialize, ToSchema)]
+pub struct EventOrganizer {
+    slug: String,
+    name_ja: String,
+    name_en: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// A room an event is held in, with its venue.
+#[derive(Serialize, ToSchema)]
+pub struct EventRoom {
+    id: String,
+    name_ja: String,
+    name_en: String,
+    capacity: i32,
+    venue_slug: String,
+    venue_name_ja: String,
+    venue_name_en: String,
+}
+
+/// An event. Times are RFC 3339 in the event's own zone, so that
+/// `14:00+09:00` reads as the organizers wrote it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Event)]
+pub struct EventOut {
+    id: String,
+    slug: String,
+    title_ja: String,
+    title_en: String,
+    description_ja: String,
+    description_en: String,
+    kind: EventKind,
+    status: EventStatus,
+    #[schema(format = DateTime, example = "2026-12-01T14:00:00+09:00")]
+    starts_at: String,
+    #[schema(format = DateTime, example = "2026-12-01T17:00:00+09:00")]
+    ends_at: String,
+    #[schema(example = "Asia/Tokyo")]
+    time_zone: String,
+    capacity: Option<i32>,
+    /// Whether every seat is taken (new registrations go on the waitlist).
+    full: bool,
+    /// Seats taken: for organizers only (a public count that rose or not
+    /// after a registration would tell whether an email was registered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confirmed_count: Option<i32>,
+    /// Minutes before the start when registered guests are reminded.
+    reminder_offsets: Vec<i32>,
+    #[schema(format = DateTime)]
+    registration_opens_at: Option<String>,
+    #[schema(format = DateTime)]
+    registration_closes_at: Option<String>,
+    /// Rises with every change of time, place or status (the iCal SEQUENCE).
+    revision: i32,
+    organizer_slugs: Vec<String>,
+    organizers: Vec<EventOrganizer>,
+    room_ids: Vec<String>,
+    rooms: Vec<EventRoom>,
+    /// The public page.
+    url: String,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+
+impl EventOut {
+    pub fn new(d: &EventDetails, base_url: &str, reader: Reader) -> Self {
+        let e = &d.event;
+        let zone = TimeZone::from_stored(&e.time_zone);
+        let at = |t| rfc3339_in(t, zone);
+        Self {
+            id: e.id.clone(),
+            slug: e.slug.clone(),
+            title_ja: e.title_ja.clone(),
+            title_en: e.title_en.clone(),
+            description_ja: e.description_ja.clone(),
+            description_en: e.description_en.clone(),
+            kind: e.kind,
+            status: e.status,
+            starts_at: at(e.starts_at),
+            ends_at: at(e.ends_at),
+            time_zone: e.time_zone.clone(),
+            capacity: e.capacity,
+            full: e.capacity.is_some_and(|c| e.confirmed_count >= c),
+            confirmed_count: (reader == Reader::Organizer).then_some(e.confirmed_count),
+            reminder_offsets: crate::domain::ReminderOffsets::from_stored(&e.reminder_offsets)
+                .minutes()
+                .to_vec(),
+            registration_opens_at: e.registration_opens_at.map(at),
+            registration_closes_at: e.registration_closes_at.map(at),
+            revision: e.revision,
+            organizer_slugs: d.organizers.iter().map(|o| o.slug.clone()).collect(),
+            organizers: d
+                .organizers
+                .iter()
+                .map(|o| EventOrganizer {
+                    slug: o.slug.clone(),
+                    name_ja: o.name_ja.clone(),
+                    name_en: o.name_en.clone(),
+                })
+                .collect(),
+            room_ids: d.rooms.iter().map(|(r, _)| r.id.clone()).collect(),
+            rooms: d
+                .rooms
+                .iter()
+                .map(|(r, v)| EventRoom {
+                    id: r.id.clone(),
+                    name_ja: r.name_ja.clone(),
+                    name_en: r.name_en.clone(),
+                    capacity: r.capacity,
+                    venue_slug: v.slug.clone(),
+                    venue_name_ja: v.name_ja.clone(),
+                    venue_name_en: v.name_en.clone(),
+                })
+                .collect(),
+            url: format!("{base_url}/events/{}", e.slug),
+            created_at: stamp(e.created_at),
+            updated_at: stamp(e.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventList {
+    events: Vec<EventOut>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Events that end after this: an RFC 3339 instant, or a date
+    /// (YYYY-MM-DD) meaning midnight in Asia/Tokyo.
     from: Option<String>,
+    /// Events that start before this (same forms as `from`).
     to: Option<String>,
 }
 
-/// `from`/`to`: RFC 3339 instants, or dates (YYYY-MM-DD) meaning midnight in Asia/Tokyo.
+/// Published and cancelled events (organizers see drafts too), by start.
+#[utoipa::path(get, path = "/events", operation_id = "list_events", tag = "events", params(ListQuery),
+    responses((status = 200, body = EventList), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip(state, caller))]
 async fn list(
     state: web::Data<AppState>,
@@ -110,11 +204,18 @@ async fn list(
     .await?;
     let base = &state.settings.base_url;
     let reader = caller.reader();
-    Ok(HttpResponse::Ok().json(
-        json!({ "events": events.iter().map(|d| json_of(d, base, reader)).collect::<Vec<_>>() }),
-    ))
+    Ok(HttpResponse::Ok().json(EventList {
+        events: events
+            .iter()
+            .map(|d| EventOut::new(d, base, reader))
+            .collect(),
+    }))
 }
 
+/// One event (a draft only for organizers).
+#[utoipa::path(get, path = "/events/{slug}", operation_id = "get_event", tag = "events", params(("slug" = String, Path)),
+    responses((status = 200, body = EventOut), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip(state, caller))]
 async fn get(
     state: web::Data<AppState>,
@@ -130,9 +231,15 @@ async fn get(
         }
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url, caller.reader())))
+    Ok(HttpResponse::Ok().json(EventOut::new(&d, &state.settings.base_url, caller.reader())))
 }
 
+/// Adds an event; its rooms are booked for its time (409 when taken).
+#[utoipa::path(post, path = "/events", operation_id = "create_event", tag = "events", request_body = EventFields,
+    security(("bearer" = [])),
+    responses((status = 201, body = EventOut, headers(("Location" = String))),
+        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip(state, caller, body))]
 async fn create(
     state: web::Data<AppState>,
@@ -144,11 +251,20 @@ async fn create(
     let d = run(&state, move |conn| svc::create(conn, &input)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/events/{}", d.event.slug)))
-        .json(json_of(&d, &state.settings.base_url, Reader::Organizer)))
+        .json(EventOut::new(
+            &d,
+            &state.settings.base_url,
+            Reader::Organizer,
+        )))
 }
 
 /// A JSON merge patch over the stored event; the result is validated whole.
 /// Send `revision` to refuse the change when someone else changed the event first.
+#[utoipa::path(patch, path = "/events/{slug}", operation_id = "update_event", tag = "events", params(("slug" = String, Path)),
+    request_body = EventFields, security(("bearer" = [])),
+    responses((status = 200, body = EventOut), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip(state, caller, body))]
 async fn update(
     state: web::Data<AppState>,
@@ -166,9 +282,19 @@ async fn update(
         svc::update(conn, &slug, &input)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url, Reader::Organizer)))
+    Ok(HttpResponse::Ok().json(EventOut::new(
+        &d,
+        &state.settings.base_url,
+        Reader::Organizer,
+    )))
 }
 
+/// Cancels an event: it stays listed as cancelled, its rooms are freed and
+/// its guests are told; it cannot be changed any more.
+#[utoipa::path(post, path = "/events/{slug}/cancel", operation_id = "cancel_event", tag = "events",
+    params(("slug" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = EventOut), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[tracing::instrument(skip(state, caller))]
 async fn cancel(
     state: web::Data<AppState>,
@@ -177,5 +303,9 @@ async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     caller.require()?;
     let d = run(&state, move |conn| svc::cancel(conn, &slug)).await?;
-    Ok(HttpResponse::Ok().json(json_of(&d, &state.settings.base_url, Reader::Organizer)))
+    Ok(HttpResponse::Ok().json(EventOut::new(
+        &d,
+        &state.settings.base_url,
+        Reader::Organizer,
+    )))
 }

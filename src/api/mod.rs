@@ -2,6 +2,7 @@
 //! and every change need `Authorization: Bearer <token>`
 //! (`musubi admin create-token`). Errors are JSON (see [`ApiError`]).
 
+pub mod doc;
 mod events;
 mod organizations;
 mod registrations;
@@ -30,7 +31,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 .into()
             }))
             .wrap(actix_web::middleware::from_fn(json_bodies_only))
-            .route("/openapi.json", web::get().to(openapi))
+            .route("/openapi.json", web::get().to(doc::serve))
             .configure(organizations::config)
             .configure(venues::config)
             .configure(events::config)
@@ -70,12 +71,6 @@ async fn json_bodies_only(
         return Err(ApiError(AppError::UnsupportedMediaType).into());
     }
     next.call(req).await
-}
-
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(include_str!("openapi.json"))
 }
 
 /// Who is calling: anyone, or an organizer with a valid bearer token.

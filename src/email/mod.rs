@@ -102,10 +102,6 @@ pub struct Composed {
     pub unsubscribe: Option<String>,
 }
 
-fn key(kind: MailKind, part: &str) -> String {
-    format!("mail.{}.{part}", kind.as_str())
-}
-
 /// Composes one message in the guest's language.
 pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
     let r = m.registration;
@@ -149,8 +145,9 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
         ("when", reminder_when),
         ("status", t(lang, r.status.label_key()).to_owned()),
     ];
-    let subject = format(lang, &key(m.kind, "subject"), &args);
-    let intro = format(lang, &key(m.kind, "intro"), &args);
+    let (subject_key, intro_key) = m.kind.text_keys();
+    let subject = format(lang, &subject_key, &args);
+    let intro = format(lang, &intro_key, &args);
     let greeting = format(lang, "mail.greeting", &args);
     let event_url = format!("{}/events/{}", m.base_url, e.slug);
     let show_links = !matches!(m.kind, MailKind::EventCancelled);

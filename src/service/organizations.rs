@@ -9,7 +9,8 @@ use crate::domain::{
 use crate::error::AppError;
 
 /// An organization as submitted, before validation.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = OrganizationInput)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationFields {
     #[serde(default, deserialize_with = "opt_text")]
@@ -19,10 +20,13 @@ pub struct OrganizationFields {
     #[serde(default, deserialize_with = "opt_text")]
     pub name_en: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
+    #[schema(value_type = Option<OrganizationKind>)]
     pub kind: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
+    #[schema(example = "JP")]
     pub country: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
+    #[schema(example = "Asia/Tokyo")]
     pub time_zone: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub website: Option<String>,

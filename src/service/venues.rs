@@ -7,7 +7,8 @@ use crate::db::{self, DbConn, write_tx};
 use crate::domain::{Capacity, FieldError, Invalid, Name, RoomName, Slug, TimeZone, Validator};
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = VenueInput)]
 #[serde(deny_unknown_fields)]
 pub struct VenueFields {
     #[serde(default, deserialize_with = "opt_text")]
@@ -23,13 +24,15 @@ pub struct VenueFields {
     #[serde(default, deserialize_with = "opt_text")]
     pub area: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
+    #[schema(example = "Asia/Tokyo")]
     pub time_zone: Option<String>,
     /// Rooms to create with a new venue (API only); ignored on update.
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub rooms: Vec<RoomFields>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = RoomInput)]
 #[serde(deny_unknown_fields)]
 pub struct RoomFields {
     #[serde(default, deserialize_with = "opt_text")]
@@ -37,6 +40,7 @@ pub struct RoomFields {
     #[serde(default, deserialize_with = "opt_text")]
     pub name_en: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100000)]
     pub capacity: Option<String>,
 }
 

@@ -14,6 +14,7 @@ mod health;
 mod ical_roundtrip;
 mod mail;
 mod migrations;
+mod openapi;
 mod organizations_api;
 mod outage;
 mod pages;

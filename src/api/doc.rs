@@ -1,0 +1,129 @@
+//! The OpenAPI document, derived from the handlers' `#[utoipa::path]`
+//! attributes and the request and answer types: what is served at
+//! `/api/v1/openapi.json` is what the code does, and a test validates real
+//! answers of every operation against it.
+
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{events, organizations, registrations, venues};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "musubi API",
+        version = "1",
+        description = "Joint events, organizations and venues of LINK-J WEST and Osaka \
+            Prefecture. Reads of public data need no token; drafts and all changes need \
+            `Authorization: Bearer <token>` (create one with `musubi admin create-token \
+            --email E`). Times are RFC 3339 with offset, written in the event's IANA zone \
+            (Asia/Tokyo by default). PATCH bodies are JSON merge patches (RFC 7396) over the \
+            stored record, validated whole. Request bodies must be JSON (`Content-Type: \
+            application/json`); any other body is refused with 415. Any operation may answer \
+            503 with `Retry-After` while the database is unreachable."
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        organizations::list,
+        organizations::get,
+        organizations::create,
+        organizations::update,
+        venues::list,
+        venues::get,
+        venues::create,
+        venues::update,
+        venues::add_room,
+        venues::update_room,
+        events::list,
+        events::get,
+        events::create,
+        events::update,
+        events::cancel,
+        registrations::create,
+    ),
+    modifiers(&BearerToken),
+    tags(
+        (name = "organizations", description = "The organizations that run and join events"),
+        (name = "venues", description = "Venues and their rooms"),
+        (name = "events", description = "Joint events"),
+        (name = "registrations", description = "Registering for an event"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document as served (built once).
+pub async fn serve() -> HttpResponse {
+    static JSON: OnceLock<String> = OnceLock::new();
+    let json = JSON.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(json.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every route of the API is in the document, and nothing else.
+    #[test]
+    fn the_document_names_every_operation() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        if let Ok(path) = std::env::var("MUSUBI_DUMP_OPENAPI") {
+            std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+        }
+        let mut operations: Vec<String> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |method| format!("{} {path}", method.to_uppercase()))
+            })
+            .collect();
+        operations.sort();
+        assert_eq!(
+            operations,
+            [
+                "GET /events",
+                "GET /events/{slug}",
+                "GET /organizations",
+                "GET /organizations/{slug}",
+                "GET /venues",
+                "GET /venues/{slug}",
+                "PATCH /events/{slug}",
+                "PATCH /organizations/{slug}",
+                "PATCH /rooms/{id}",
+                "PATCH /venues/{slug}",
+                "POST /events",
+                "POST /events/{slug}/cancel",
+                "POST /events/{slug}/registrations",
+                "POST /organizations",
+                "POST /venues",
+                "POST /venues/{slug}/rooms",
+            ]
+        );
+        assert_eq!(doc["openapi"], "3.1.0");
+    }
+}

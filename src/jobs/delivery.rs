@@ -1,0 +1,298 @@
+//! One message's way out: what it needs (loaded for a whole batch at
+//! once), whether it still applies, composing and sending it, and what to
+//! record (sent, skipped, retried with backoff, failed or dead).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+
+use super::Worker;
+use crate::db;
+use crate::db::events::{self as edb, EventDetails};
+use crate::db::outbox::OutboxRow;
+use crate::db::registrations::{self as rdb, Registration};
+use crate::domain::{EventStatus, Language, MailKind, OutboxStatus, RegistrationStatus};
+use crate::email::{self, Links, MailInput};
+use crate::error::AppError;
+use crate::i18n::t;
+use crate::service;
+
+/// The longest wait between two tries.
+const MAX_BACKOFF: Duration = Duration::hours(6);
+
+/// What became of one message when it was tried.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Delivery {
+    Sent,
+    /// Not to be sent any more, and why (a reminder after the start…).
+    Skipped(&'static str),
+    /// Not delivered; a transient failure (a 4xx, a lost connection) may
+    /// pass on a retry, a permanent one (a 5xx, a message that cannot be
+    /// built) will not.
+    Failed {
+        transient: bool,
+        error: String,
+    },
+}
+
+/// What is recorded for a message.
+pub(super) enum Outcome {
+    Sent,
+    Skipped(&'static str),
+    /// Tried again at the time given.
+    Retry {
+        due: chrono::NaiveDateTime,
+        error: String,
+    },
+    /// `failed` (refused) or `dead` (out of attempts).
+    Failed {
+        status: OutboxStatus,
+        error: String,
+    },
+}
+
+/// What a message needs besides its outbox row.
+#[derive(Clone)]
+pub(super) struct Context {
+    registration: Registration,
+    event: Arc<EventDetails>,
+    feed_generation: i32,
+}
+
+pub(super) struct Decision {
+    pub(super) row: OutboxRow,
+    pub(super) outcome: Outcome,
+}
+
+impl Worker {
+    /// What each message needs, read in one go: the registrations, the
+    /// events with their details and the guests' feed generations, each in
+    /// one query for the whole batch (a feed is created only for an email
+    /// seen for the first time).
+    pub(super) async fn load(
+        &self,
+        rows: Vec<OutboxRow>,
+    ) -> Result<Vec<Option<Context>>, AppError> {
+        let keys = self.keys.clone();
+        service::run(&self.pool, move |conn| {
+            let ids: Vec<&str> = rows.iter().map(|r| r.registration_id.as_str()).collect();
+            let registrations: HashMap<String, Registration> = rdb::find_many(conn, &ids)?
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect();
+            let mut event_ids: Vec<&str> = rows.iter().map(|r| r.event_id.as_str()).collect();
+            event_ids.sort_unstable();
+            event_ids.dedup();
+            let found = edb::find_many(conn, &event_ids)?;
+            let events: HashMap<String, Arc<EventDetails>> = edb::with_details(conn, found)?
+                .into_iter()
+                .map(|d| (d.event.id.clone(), Arc::new(d)))
+                .collect();
+            let emails: Vec<&str> = registrations
+                .values()
+                .map(|r| r.email_key.as_str())
+                .collect();
+            let mut generations: HashMap<String, i32> =
+                rdb::feed_generations(conn, &emails)?.into_iter().collect();
+            let mut contexts = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let (Some(registration), Some(event)) = (
+                    registrations.get(&row.registration_id),
+                    events.get(&row.event_id),
+                ) else {
+                    contexts.push(None);
+                    continue;
+                };
+                let key = registration.email_key.clone();
+                let feed_generation = match generations.get(&key) {
+                    Some(g) => *g,
+                    None => {
+                        let g = rdb::ensure_feed(
+                            conn,
+                            &key,
+                            |g| keys.feed(&key, g).hash().as_str().to_owned(),
+                            db::now(),
+                        )?;
+                        generations.insert(key, g);
+                        g
+                    }
+                };
+                contexts.push(Some(Context {
+                    registration: registration.clone(),
+                    event: event.clone(),
+                    feed_generation,
+                }));
+            }
+            Ok(contexts)
+        })
+        .await
+    }
+
+    /// Sends one message.
+    pub(super) async fn deliver(
+        &self,
+        row: &OutboxRow,
+        context: Option<Context>,
+        now: DateTime<Utc>,
+    ) -> Delivery {
+        let Some(Context {
+            registration,
+            event,
+            feed_generation,
+        }) = context
+        else {
+            return Delivery::Skipped("guest or event deleted");
+        };
+        let kind = row.kind;
+        if let Some(why) = skip_reason(kind, &registration, &event, now) {
+            return Delivery::Skipped(why);
+        }
+        let token = self.keys.registration(&registration.id);
+        let feed_token = self.keys.feed(&registration.email_key, feed_generation);
+        let base = &self.settings.base_url;
+        let input = MailInput {
+            kind,
+            registration: &registration,
+            event: &event,
+            sequence: email::sequence_for(kind, row.event_revision),
+            queued_at: row.created_at,
+            message_key: &row.id,
+            reminder_minutes: row.reminder_minutes,
+            links: Links {
+                manage: format!("{base}/registrations/{}", token.expose()),
+                feed: format!("{base}/feeds/{}.ics", feed_token.expose()),
+                unsubscribe: format!("{base}/registrations/{}/unsubscribe", token.expose()),
+            },
+            base_url: base,
+            host: &self.host,
+            from: &self.settings.mail_from,
+        };
+        // A message that cannot be built will not build on a retry either.
+        let permanent = |error: String| Delivery::Failed {
+            transient: false,
+            error,
+        };
+        let composed = match email::compose(&input) {
+            Ok(c) => c,
+            Err(e) => return permanent(format!("composing: {e}")),
+        };
+        let lang = Language::parse(&registration.language).unwrap_or_default();
+        let message = match email::to_message(
+            &composed,
+            &self.settings.mail_from,
+            t(lang, "site.name"),
+            &registration.name,
+            &registration.email,
+        ) {
+            Ok(m) => m,
+            Err(e) => return permanent(format!("building the message: {e}")),
+        };
+        match self.mailer.send(&message, &row.id).await {
+            Ok(()) => Delivery::Sent,
+            Err(e) => Delivery::Failed {
+                transient: e.transient,
+                error: e.message,
+            },
+        }
+    }
+
+    /// What to record: a temporary failure is retried until the attempts
+    /// run out (dead); a permanent one (SMTP 5xx) fails at once.
+    pub(super) fn decide(
+        &self,
+        row: OutboxRow,
+        delivery: Delivery,
+        now: DateTime<Utc>,
+    ) -> Decision {
+        let max = self.settings.mail.max_attempts;
+        let outcome = match delivery {
+            Delivery::Sent => Outcome::Sent,
+            Delivery::Skipped(why) => Outcome::Skipped(why),
+            Delivery::Failed {
+                transient: true,
+                error,
+            } if row.attempts < max => {
+                let due = db::from_utc(now) + backoff(self.settings.mail.retry_base, row.attempts);
+                tracing::warn!(id = %row.id, attempts = row.attempts, %error, "mail not delivered; will retry");
+                Outcome::Retry { due, error }
+            }
+            Delivery::Failed {
+                transient: true,
+                error,
+            } => {
+                tracing::error!(id = %row.id, %error, "mail not delivered; giving up");
+                Outcome::Failed {
+                    status: OutboxStatus::Dead,
+                    error,
+                }
+            }
+            Delivery::Failed {
+                transient: false,
+                error,
+            } => {
+                tracing::error!(id = %row.id, %error, "mail refused");
+                Outcome::Failed {
+                    status: OutboxStatus::Failed,
+                    error,
+                }
+            }
+        };
+        Decision { row, outcome }
+    }
+}
+
+/// Why a message should not go out any more, if it should not.
+fn skip_reason(
+    kind: MailKind,
+    registration: &Registration,
+    event: &EventDetails,
+    now: DateTime<Utc>,
+) -> Option<&'static str> {
+    let e = &event.event;
+    if kind == MailKind::Reminder {
+        if db::to_utc(e.starts_at) <= now {
+            return Some("the event has started");
+        }
+        if e.status != EventStatus::Published {
+            return Some("the event is not published");
+        }
+        if registration.status != RegistrationStatus::Confirmed {
+            return Some("the registration is not confirmed");
+        }
+        if !registration.reminders {
+            return Some("the guest turned reminders off");
+        }
+    }
+    None
+}
+
+/// Doubling delays from `base`, jittered by ±20% so that retries of many
+/// messages spread out, capped at [`MAX_BACKOFF`].
+fn backoff(base: std::time::Duration, attempts: i32) -> Duration {
+    let exponent = attempts.clamp(1, 20) - 1;
+    let millis = (base.as_millis() as f64) * 2f64.powi(exponent);
+    let jitter = rand::thread_rng().gen_range(0.8..1.2);
+    let millis = (millis * jitter).min(MAX_BACKOFF.num_milliseconds() as f64);
+    Duration::milliseconds(millis as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        let base = std::time::Duration::from_secs(30);
+        for attempts in 1..=5 {
+            let d = backoff(base, attempts).num_milliseconds() as f64;
+            let expected = 30_000.0 * 2f64.powi(attempts - 1);
+            assert!(
+                d >= expected * 0.8 && d <= expected * 1.2,
+                "{attempts}: {d}"
+            );
+        }
+        assert!(backoff(base, 40) <= MAX_BACKOFF);
+    }
+}

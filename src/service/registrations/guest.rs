@@ -1,0 +1,133 @@
+//! What a guest does with the link in their mail: see the registration,
+//! cancel it, stop reminders, change the feed URL, delete their data.
+
+use super::{enqueue, feed_token, promote_waitlisted};
+use crate::db::events as edb;
+use crate::db::outbox;
+use crate::db::registrations::{self as rdb, Registration};
+use crate::db::{self, DbConn, write_tx};
+use crate::domain::{EventStatus, MailKind, RegistrationStatus, Token};
+use crate::error::AppError;
+use crate::service::keys::LinkKeys;
+
+/// A registration by the token of its manage link.
+pub fn by_token(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> {
+    let token = Token::parse(token).map_err(|_| AppError::NotFound)?;
+    rdb::find_by_token_hash(conn, token.hash().as_str())?.ok_or(AppError::NotFound)
+}
+
+/// What the manage page shows.
+#[derive(Debug, Clone)]
+pub struct Managed {
+    pub registration: Registration,
+    pub event: crate::db::events::EventDetails,
+    pub feed_token: Token,
+}
+
+pub fn manage(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<Managed, AppError> {
+    let registration = by_token(conn, token)?;
+    let event = edb::find(conn, &registration.event_id)?.ok_or(AppError::NotFound)?;
+    let event = edb::with_details(conn, vec![event])?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    let feed_token = feed_token(conn, keys, &registration.email_key, db::now())?;
+    Ok(Managed {
+        registration,
+        event,
+        feed_token,
+    })
+}
+
+/// Cancels a registration; a freed seat goes to the first on the waitlist.
+/// Cancelling twice changes nothing.
+#[tracing::instrument(skip(conn, token))]
+pub fn cancel(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> {
+    let now = db::now();
+    write_tx(conn, |conn| {
+        let registration = by_token(conn, token)?;
+        if registration.status == RegistrationStatus::Cancelled {
+            return Ok(registration);
+        }
+        let event = edb::find(conn, &registration.event_id)?.ok_or(AppError::NotFound)?;
+        rdb::lock_event(conn, &event.id)?;
+        let was_confirmed = registration.status == RegistrationStatus::Confirmed;
+        rdb::set_status(
+            conn,
+            &registration.id,
+            RegistrationStatus::Cancelled.as_str(),
+            now,
+        )?;
+        outbox::drop_pending_reminders(conn, &event.id, Some(&registration.id))?;
+        if event.status != EventStatus::Cancelled {
+            enqueue(
+                conn,
+                MailKind::RegistrationCancelled,
+                &registration,
+                &event,
+                None,
+                now,
+            )?;
+        }
+        if was_confirmed {
+            rdb::release_seat(conn, &event.id)?;
+            promote_waitlisted(conn, &event.id, now)?;
+        }
+        rdb::find(conn, &registration.id)?.ok_or(AppError::NotFound)
+    })
+}
+
+/// Stops reminders for one registration (RFC 8058 one-click unsubscribe).
+pub fn unsubscribe(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> {
+    write_tx(conn, |conn| {
+        let registration = by_token(conn, token)?;
+        rdb::set_reminders(conn, &registration.id, false)?;
+        outbox::drop_pending_reminders(conn, &registration.event_id, Some(&registration.id))?;
+        rdb::find(conn, &registration.id)?.ok_or(AppError::NotFound)
+    })
+}
+
+/// A new personal feed URL; the old one answers 404 from now on.
+pub fn rotate_feed(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<Token, AppError> {
+    let now = db::now();
+    write_tx(conn, |conn| {
+        let registration = by_token(conn, token)?;
+        let key = registration.email_key.clone();
+        let generation = rdb::rotate_feed(
+            conn,
+            &key,
+            |g| keys.feed(&key, g).hash().as_str().to_owned(),
+            now,
+        )?;
+        Ok(keys.feed(&key, generation))
+    })
+}
+
+/// Deletes everything stored about the person behind this link: all their
+/// registrations (any event), their mail in the outbox and their feed. Seats
+/// they held go to the waitlists.
+#[tracing::instrument(skip(conn, token))]
+pub fn delete_data(conn: &mut DbConn, token: &str) -> Result<usize, AppError> {
+    let now = db::now();
+    write_tx(conn, |conn| {
+        let registration = by_token(conn, token)?;
+        let all = rdb::for_email(conn, &registration.email_key)?;
+        let held: Vec<String> = all
+            .iter()
+            .filter(|r| r.status == RegistrationStatus::Confirmed)
+            .map(|r| r.event_id.clone())
+            .collect();
+        let deleted = rdb::delete_for_email(conn, &registration.email_key)?;
+        for event_id in held {
+            rdb::lock_event(conn, &event_id)?;
+            rdb::release_seat(conn, &event_id)?;
+            promote_waitlisted(conn, &event_id, now)?;
+        }
+        Ok(deleted)
+    })
+}
+
+/// The email behind a personal feed token.
+pub fn feed_owner(conn: &mut DbConn, token: &str) -> Result<String, AppError> {
+    let token = Token::parse(token).map_err(|_| AppError::NotFound)?;
+    rdb::email_of_feed(conn, token.hash().as_str())?.ok_or(AppError::NotFound)
+}
