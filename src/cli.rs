@@ -167,7 +167,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
                 AdminCommand::RevokeToken { id, email, .. } => {
                     let what = match (id, email) {
-                        (Some(id), _) => accounts::Revoke::Token(id),
+                        (Some(id), _) => accounts::Revoke::Token(id.into()),
                         (None, Some(email)) => accounts::Revoke::AllOf(email),
                         (None, None) => anyhow::bail!("give --id ID or --email EMAIL --all"),
                     };

@@ -367,7 +367,7 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, AppError> {
         let venue = venues::create(conn, &fields.validate()?)?;
         for (i, (_, en, _)) in rooms.iter().enumerate() {
             if let Some(room) = venue.rooms.iter().find(|r| r.name_en == *en) {
-                room_ids.insert((*slug, i), room.id.clone());
+                room_ids.insert((*slug, i), room.id.to_string());
             }
         }
     }

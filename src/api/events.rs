@@ -105,7 +105,7 @@ impl EventOut {
         let zone = TimeZone::from_stored(&e.time_zone);
         let at = |t| rfc3339_in(t, zone);
         Self {
-            id: e.id.clone(),
+            id: e.id.to_string(),
             slug: e.slug.clone(),
             title_ja: e.title_ja.clone(),
             title_en: e.title_en.clone(),
@@ -135,12 +135,12 @@ impl EventOut {
                     name_en: o.name_en.clone(),
                 })
                 .collect(),
-            room_ids: d.rooms.iter().map(|(r, _)| r.id.clone()).collect(),
+            room_ids: d.rooms.iter().map(|(r, _)| r.id.to_string()).collect(),
             rooms: d
                 .rooms
                 .iter()
                 .map(|(r, v)| EventRoom {
-                    id: r.id.clone(),
+                    id: r.id.to_string(),
                     name_ja: r.name_ja.clone(),
                     name_en: r.name_en.clone(),
                     capacity: r.capacity,

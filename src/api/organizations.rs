@@ -48,7 +48,7 @@ pub struct OrganizationOut {
 impl From<&Organization> for OrganizationOut {
     fn from(o: &Organization) -> Self {
         Self {
-            id: o.id.clone(),
+            id: o.id.to_string(),
             slug: o.slug.clone(),
             name_ja: o.name_ja.clone(),
             name_en: o.name_en.clone(),

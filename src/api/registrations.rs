@@ -46,7 +46,7 @@ impl RegistrationOut {
     fn new(r: &Registered, base_url: &str) -> Self {
         let reg = &r.registration;
         Self {
-            id: reg.id.clone(),
+            id: reg.id.to_string(),
             event: r.event.slug.clone(),
             status: reg.status,
             waitlist_position: reg.waitlist_position,

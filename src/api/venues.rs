@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 
 use super::{Caller, run, stamp};
 use crate::db::venues::Room;
+use crate::domain::RoomId;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::AppState;
 use crate::service::fields::{from_json, merge_patch};
@@ -37,7 +38,7 @@ pub struct RoomOut {
 impl From<&Room> for RoomOut {
     fn from(r: &Room) -> Self {
         Self {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             name_ja: r.name_ja.clone(),
             name_en: r.name_en.clone(),
             capacity: r.capacity,
@@ -70,7 +71,7 @@ impl From<&VenueWithRooms> for VenueOut {
     fn from(v: &VenueWithRooms) -> Self {
         let venue = &v.venue;
         Self {
-            id: venue.id.clone(),
+            id: venue.id.to_string(),
             slug: venue.slug.clone(),
             name_ja: venue.name_ja.clone(),
             name_en: venue.name_en.clone(),
@@ -185,7 +186,7 @@ async fn add_room(
 async fn update_room(
     state: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<RoomId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require()?;

@@ -7,13 +7,14 @@ use super::DbConn;
 use super::organizations::Organization;
 use super::schema::{event_organizers, events, organizations, room_bookings, rooms, venues};
 use super::venues::{Room, Venue};
+use crate::domain::{EventId, OrganizationId, RoomId, VenueId};
 use crate::domain::{EventKind, EventStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = events)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Event {
-    pub id: String,
+    pub id: EventId,
     pub slug: String,
     pub title_ja: String,
     pub title_en: String,
@@ -37,7 +38,7 @@ pub struct Event {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = events)]
 pub struct NewEvent<'a> {
-    pub id: &'a str,
+    pub id: &'a EventId,
     pub slug: &'a str,
     pub title_ja: &'a str,
     pub title_en: &'a str,
@@ -95,9 +96,9 @@ pub struct EventFilter<'a> {
     pub starts_before: Option<NaiveDateTime>,
     /// Only these statuses; empty means all.
     pub statuses: &'a [EventStatus],
-    pub venue_id: Option<&'a str>,
+    pub venue_id: Option<&'a VenueId>,
     /// Only events this organization organizes.
-    pub organization_id: Option<&'a str>,
+    pub organization_id: Option<&'a OrganizationId>,
     pub kind: Option<EventKind>,
     /// Leaves out cancelled events that ended before this instant.
     pub cancelled_ended_after: Option<NaiveDateTime>,
@@ -147,7 +148,7 @@ pub fn list(conn: &mut DbConn, filter: EventFilter<'_>) -> QueryResult<Vec<Event
     query.load(conn)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Event>> {
+pub fn find(conn: &mut DbConn, id: &EventId) -> QueryResult<Option<Event>> {
     events::table
         .find(id)
         .select(Event::as_select())
@@ -156,7 +157,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Event>> {
 }
 
 /// The events of these ids (those that still exist), in one query.
-pub fn find_many(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<Event>> {
+pub fn find_many(conn: &mut DbConn, ids: &[&EventId]) -> QueryResult<Vec<Event>> {
     events::table
         .filter(events::id.eq_any(ids))
         .select(Event::as_select())
@@ -171,7 +172,7 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Event>>
         .optional()
 }
 
-pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
+pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&EventId>) -> QueryResult<bool> {
     let mut query = events::table
         .filter(events::slug.eq(slug))
         .select(events::id)
@@ -189,7 +190,7 @@ pub fn insert(conn: &mut DbConn, new: &NewEvent<'_>) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn update(conn: &mut DbConn, id: &str, changes: &EventChanges<'_>) -> QueryResult<()> {
+pub fn update(conn: &mut DbConn, id: &EventId, changes: &EventChanges<'_>) -> QueryResult<()> {
     diesel::update(events::table.find(id))
         .set(changes)
         .execute(conn)
@@ -203,8 +204,8 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 /// Replaces the organizers, keeping the given order.
 pub fn set_organizers(
     conn: &mut DbConn,
-    event_id: &str,
-    organization_ids: &[&str],
+    event_id: &EventId,
+    organization_ids: &[&OrganizationId],
 ) -> QueryResult<()> {
     diesel::delete(event_organizers::table.filter(event_organizers::event_id.eq(event_id)))
         .execute(conn)?;
@@ -225,8 +226,8 @@ pub fn set_organizers(
 /// Replaces the room bookings of an event with `room_ids` over its interval.
 pub fn set_bookings(
     conn: &mut DbConn,
-    event_id: &str,
-    room_ids: &[&str],
+    event_id: &EventId,
+    room_ids: &[&RoomId],
     starts_at: NaiveDateTime,
     ends_at: NaiveDateTime,
     active: bool,
@@ -251,7 +252,7 @@ pub fn set_bookings(
 /// PostgreSQL that is a row lock on the rooms (in id order, so that two
 /// writers cannot deadlock); on SQLite the `BEGIN IMMEDIATE` of `write_tx`
 /// already holds the database's single write lock.
-pub fn lock_rooms(conn: &mut DbConn, room_ids: &[&str]) -> QueryResult<()> {
+pub fn lock_rooms(conn: &mut DbConn, room_ids: &[&RoomId]) -> QueryResult<()> {
     match conn {
         DbConn::Pg(pg) => rooms::table
             .filter(rooms::id.eq_any(room_ids))
@@ -268,11 +269,11 @@ pub fn lock_rooms(conn: &mut DbConn, room_ids: &[&str]) -> QueryResult<()> {
 /// than the event's own: (room id, the event holding it).
 pub fn overlapping_bookings(
     conn: &mut DbConn,
-    room_ids: &[&str],
+    room_ids: &[&RoomId],
     starts_at: NaiveDateTime,
     ends_at: NaiveDateTime,
-    except_event_id: Option<&str>,
-) -> QueryResult<Vec<(String, Event)>> {
+    except_event_id: Option<&EventId>,
+) -> QueryResult<Vec<(RoomId, Event)>> {
     let mut query = room_bookings::table
         .inner_join(events::table)
         .filter(room_bookings::room_id.eq_any(room_ids))
@@ -290,7 +291,7 @@ pub fn overlapping_bookings(
 /// Organizers and rooms of many events, in two queries.
 pub fn with_details(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventDetails>> {
     let ids: Vec<&str> = list.iter().map(|e| e.id.as_str()).collect();
-    let organizer_rows: Vec<(String, Organization)> = event_organizers::table
+    let organizer_rows: Vec<(EventId, Organization)> = event_organizers::table
         .inner_join(organizations::table)
         .filter(event_organizers::event_id.eq_any(&ids))
         .order((
@@ -299,7 +300,7 @@ pub fn with_details(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<Even
         ))
         .select((event_organizers::event_id, Organization::as_select()))
         .load(conn)?;
-    let room_rows: Vec<(String, Room, Venue)> = room_bookings::table
+    let room_rows: Vec<(EventId, Room, Venue)> = room_bookings::table
         .inner_join(rooms::table.inner_join(venues::table))
         .filter(room_bookings::event_id.eq_any(&ids))
         .order((venues::name_en.asc(), rooms::name_en.asc()))
@@ -309,11 +310,11 @@ pub fn with_details(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<Even
             Venue::as_select(),
         ))
         .load(conn)?;
-    let mut organizers: HashMap<String, Vec<Organization>> = HashMap::new();
+    let mut organizers: HashMap<EventId, Vec<Organization>> = HashMap::new();
     for (event_id, org) in organizer_rows {
         organizers.entry(event_id).or_default().push(org);
     }
-    let mut rooms_by_event: HashMap<String, Vec<(Room, Venue)>> = HashMap::new();
+    let mut rooms_by_event: HashMap<EventId, Vec<(Room, Venue)>> = HashMap::new();
     for (event_id, room, venue) in room_rows {
         rooms_by_event
             .entry(event_id)

@@ -3,13 +3,14 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::organizations;
+use crate::domain::OrganizationId;
 use crate::domain::OrganizationKind;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = organizations)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Organization {
-    pub id: String,
+    pub id: OrganizationId,
     pub slug: String,
     pub name_ja: String,
     pub name_en: String,
@@ -24,7 +25,7 @@ pub struct Organization {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = organizations)]
 pub struct NewOrganization<'a> {
-    pub id: &'a str,
+    pub id: &'a OrganizationId,
     pub slug: &'a str,
     pub name_ja: &'a str,
     pub name_en: &'a str,
@@ -71,7 +72,11 @@ pub fn find_by_slugs(conn: &mut DbConn, slugs: &[&str]) -> QueryResult<Vec<Organ
         .load(conn)
 }
 
-pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
+pub fn slug_taken(
+    conn: &mut DbConn,
+    slug: &str,
+    except_id: Option<&OrganizationId>,
+) -> QueryResult<bool> {
     let mut query = organizations::table
         .filter(organizations::slug.eq(slug))
         .select(organizations::id)
@@ -89,7 +94,11 @@ pub fn insert(conn: &mut DbConn, new: &NewOrganization<'_>) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn update(conn: &mut DbConn, id: &str, changes: &OrganizationChanges<'_>) -> QueryResult<()> {
+pub fn update(
+    conn: &mut DbConn,
+    id: &OrganizationId,
+    changes: &OrganizationChanges<'_>,
+) -> QueryResult<()> {
     diesel::update(organizations::table.find(id))
         .set(changes)
         .execute(conn)

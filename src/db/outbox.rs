@@ -6,17 +6,18 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::outbox;
+use crate::domain::{EventId, OutboxId, RegistrationId};
 use crate::domain::{MailKind, OutboxStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = outbox)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct OutboxRow {
-    pub id: String,
+    pub id: OutboxId,
     pub dedupe_key: String,
     pub kind: MailKind,
-    pub registration_id: String,
-    pub event_id: String,
+    pub registration_id: RegistrationId,
+    pub event_id: EventId,
     pub event_revision: i32,
     pub reminder_minutes: Option<i32>,
     pub status: OutboxStatus,
@@ -32,11 +33,11 @@ pub struct OutboxRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct NewOutboxRow<'a> {
-    pub id: &'a str,
+    pub id: &'a OutboxId,
     pub dedupe_key: &'a str,
     pub kind: MailKind,
-    pub registration_id: &'a str,
-    pub event_id: &'a str,
+    pub registration_id: &'a RegistrationId,
+    pub event_id: &'a EventId,
     pub event_revision: i32,
     pub reminder_minutes: Option<i32>,
     pub status: OutboxStatus,
@@ -68,7 +69,7 @@ pub fn claim(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
-    exclude: &[String],
+    exclude: &[RegistrationId],
 ) -> QueryResult<Vec<OutboxRow>> {
     let due = || {
         outbox::status
@@ -113,7 +114,7 @@ pub fn claim(
 /// `sending` with the attempt count it claimed them with) to `until`.
 pub fn renew_leases(
     conn: &mut DbConn,
-    rows: &[(String, i32)],
+    rows: &[(OutboxId, i32)],
     until: NaiveDateTime,
 ) -> QueryResult<()> {
     for (id, attempts) in rows {
@@ -133,7 +134,7 @@ pub fn renew_leases(
 /// (the lease ran out and another worker took it over).
 fn finish(
     conn: &mut DbConn,
-    id: &str,
+    id: &OutboxId,
     attempts: i32,
     status: OutboxStatus,
     due_at: Option<NaiveDateTime>,
@@ -229,8 +230,8 @@ pub fn mark_retry(
 /// Removes reminders not yet sent, of one registration or of a whole event.
 pub fn drop_pending_reminders(
     conn: &mut DbConn,
-    event_id: &str,
-    registration_id: Option<&str>,
+    event_id: &EventId,
+    registration_id: Option<&RegistrationId>,
 ) -> QueryResult<usize> {
     let mut query = diesel::delete(outbox::table)
         .filter(outbox::event_id.eq(event_id))
@@ -265,7 +266,7 @@ pub fn count_by_status(conn: &mut DbConn) -> QueryResult<Vec<(OutboxStatus, i64)
 }
 
 /// Puts a failed or dead message back in the queue, due now.
-pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn retry(conn: &mut DbConn, id: &OutboxId, now: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
@@ -281,7 +282,10 @@ pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<boo
     Ok(n == 1)
 }
 
-pub fn for_registration(conn: &mut DbConn, registration_id: &str) -> QueryResult<Vec<OutboxRow>> {
+pub fn for_registration(
+    conn: &mut DbConn,
+    registration_id: &RegistrationId,
+) -> QueryResult<Vec<OutboxRow>> {
     outbox::table
         .filter(outbox::registration_id.eq(registration_id))
         .order(outbox::created_at.asc())

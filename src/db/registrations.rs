@@ -6,13 +6,14 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{events, guest_feeds, registrations};
 use crate::domain::RegistrationStatus;
+use crate::domain::{EventId, RegistrationId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = registrations)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Registration {
-    pub id: String,
-    pub event_id: String,
+    pub id: RegistrationId,
+    pub event_id: EventId,
     pub email: String,
     pub email_key: String,
     pub name: String,
@@ -34,8 +35,8 @@ pub struct Registration {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = registrations)]
 pub struct NewRegistration<'a> {
-    pub id: &'a str,
-    pub event_id: &'a str,
+    pub id: &'a RegistrationId,
+    pub event_id: &'a EventId,
     pub email: &'a str,
     pub email_key: &'a str,
     pub name: &'a str,
@@ -61,7 +62,7 @@ pub fn insert(conn: &mut DbConn, new: &NewRegistration<'_>) -> QueryResult<Regis
         .get_result(c))
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Registration>> {
+pub fn find(conn: &mut DbConn, id: &RegistrationId) -> QueryResult<Option<Registration>> {
     registrations::table
         .find(id)
         .select(Registration::as_select())
@@ -70,7 +71,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Registration>> {
 }
 
 /// The registrations of these ids (those that still exist), in one query.
-pub fn find_many(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<Registration>> {
+pub fn find_many(conn: &mut DbConn, ids: &[&RegistrationId]) -> QueryResult<Vec<Registration>> {
     registrations::table
         .filter(registrations::id.eq_any(ids))
         .select(Registration::as_select())
@@ -88,7 +89,7 @@ pub fn find_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<R
 /// The registration of this email for this event that is not cancelled.
 pub fn find_active(
     conn: &mut DbConn,
-    event_id: &str,
+    event_id: &EventId,
     email_key: &str,
 ) -> QueryResult<Option<Registration>> {
     registrations::table
@@ -103,7 +104,7 @@ pub fn find_active(
 /// Takes a seat if one is free: one conditional UPDATE, which also locks the
 /// event row on PostgreSQL until the transaction ends. The CHECK on
 /// `confirmed_count` is the backstop.
-pub fn take_seat(conn: &mut DbConn, event_id: &str) -> QueryResult<bool> {
+pub fn take_seat(conn: &mut DbConn, event_id: &EventId) -> QueryResult<bool> {
     let taken = diesel::update(
         events::table.filter(events::id.eq(event_id)).filter(
             events::capacity
@@ -116,7 +117,7 @@ pub fn take_seat(conn: &mut DbConn, event_id: &str) -> QueryResult<bool> {
     Ok(taken == 1)
 }
 
-pub fn release_seat(conn: &mut DbConn, event_id: &str) -> QueryResult<()> {
+pub fn release_seat(conn: &mut DbConn, event_id: &EventId) -> QueryResult<()> {
     diesel::update(
         events::table
             .filter(events::id.eq(event_id))
@@ -130,7 +131,7 @@ pub fn release_seat(conn: &mut DbConn, event_id: &str) -> QueryResult<()> {
 /// Locks the event row (PostgreSQL) so that seat counts and waitlist
 /// positions are read and written by one transaction at a time; SQLite's
 /// `BEGIN IMMEDIATE` already does.
-pub fn lock_event(conn: &mut DbConn, event_id: &str) -> QueryResult<()> {
+pub fn lock_event(conn: &mut DbConn, event_id: &EventId) -> QueryResult<()> {
     match conn {
         DbConn::Pg(pg) => events::table
             .filter(events::id.eq(event_id))
@@ -142,7 +143,7 @@ pub fn lock_event(conn: &mut DbConn, event_id: &str) -> QueryResult<()> {
     }
 }
 
-pub fn next_waitlist_position(conn: &mut DbConn, event_id: &str) -> QueryResult<i64> {
+pub fn next_waitlist_position(conn: &mut DbConn, event_id: &EventId) -> QueryResult<i64> {
     let max: Option<i64> = registrations::table
         .filter(registrations::event_id.eq(event_id))
         .select(diesel::dsl::max(registrations::waitlist_position))
@@ -151,7 +152,7 @@ pub fn next_waitlist_position(conn: &mut DbConn, event_id: &str) -> QueryResult<
 }
 
 /// The waitlisted registrations of an event in the order they came.
-pub fn waitlisted(conn: &mut DbConn, event_id: &str) -> QueryResult<Vec<Registration>> {
+pub fn waitlisted(conn: &mut DbConn, event_id: &EventId) -> QueryResult<Vec<Registration>> {
     registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::status.eq("waitlisted"))
@@ -164,7 +165,7 @@ pub fn waitlisted(conn: &mut DbConn, event_id: &str) -> QueryResult<Vec<Registra
 }
 
 /// The registrations of an event that are not cancelled.
-pub fn active_for_event(conn: &mut DbConn, event_id: &str) -> QueryResult<Vec<Registration>> {
+pub fn active_for_event(conn: &mut DbConn, event_id: &EventId) -> QueryResult<Vec<Registration>> {
     registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::status.ne("cancelled"))
@@ -181,7 +182,7 @@ pub fn for_email(conn: &mut DbConn, email_key: &str) -> QueryResult<Vec<Registra
         .load(conn)
 }
 
-pub fn count_by_status(conn: &mut DbConn, event_id: &str, status: &str) -> QueryResult<i64> {
+pub fn count_by_status(conn: &mut DbConn, event_id: &EventId, status: &str) -> QueryResult<i64> {
     registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::status.eq(status))
@@ -191,7 +192,7 @@ pub fn count_by_status(conn: &mut DbConn, event_id: &str, status: &str) -> Query
 
 pub fn set_status(
     conn: &mut DbConn,
-    id: &str,
+    id: &RegistrationId,
     status: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -206,7 +207,7 @@ pub fn set_status(
         .map(drop)
 }
 
-pub fn set_reminders(conn: &mut DbConn, id: &str, on: bool) -> QueryResult<()> {
+pub fn set_reminders(conn: &mut DbConn, id: &RegistrationId, on: bool) -> QueryResult<()> {
     diesel::update(registrations::table.find(id))
         .set(registrations::reminders.eq(on))
         .execute(conn)

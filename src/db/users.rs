@@ -3,12 +3,13 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{api_tokens, sessions, users};
+use crate::domain::{ApiTokenId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -18,7 +19,7 @@ pub struct User {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
-    pub id: &'a str,
+    pub id: &'a UserId,
     pub email: &'a str,
     pub name: &'a str,
     pub password_hash: &'a str,
@@ -30,8 +31,8 @@ pub struct NewUser<'a> {
 #[diesel(table_name = api_tokens)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct ApiToken {
-    pub id: String,
-    pub user_id: String,
+    pub id: ApiTokenId,
+    pub user_id: UserId,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
 }
@@ -39,8 +40,8 @@ pub struct ApiToken {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = api_tokens)]
 pub struct NewApiToken<'a> {
-    pub id: &'a str,
-    pub user_id: &'a str,
+    pub id: &'a ApiTokenId,
+    pub user_id: &'a UserId,
     pub token_hash: &'a str,
     pub created_at: NaiveDateTime,
 }
@@ -50,7 +51,7 @@ pub struct NewApiToken<'a> {
 pub struct NewSession<'a> {
     pub id: &'a str,
     pub token_hash: &'a str,
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
 }
@@ -72,7 +73,7 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<()> {
 
 pub fn update_password(
     conn: &mut DbConn,
-    id: &str,
+    id: &UserId,
     name: &str,
     password_hash: &str,
 ) -> QueryResult<()> {
@@ -105,7 +106,7 @@ pub fn user_by_api_token(
 /// busy client does not turn every read into a write).
 pub fn touch_api_token(
     conn: &mut DbConn,
-    id: &str,
+    id: &ApiTokenId,
     now: NaiveDateTime,
     stale_before: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -121,7 +122,7 @@ pub fn touch_api_token(
     .map(drop)
 }
 
-pub fn api_tokens_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<ApiToken>> {
+pub fn api_tokens_of(conn: &mut DbConn, user_id: &UserId) -> QueryResult<Vec<ApiToken>> {
     api_tokens::table
         .filter(api_tokens::user_id.eq(user_id))
         .order(api_tokens::created_at.asc())
@@ -129,7 +130,7 @@ pub fn api_tokens_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<ApiTok
         .load(conn)
 }
 
-pub fn find_api_token(conn: &mut DbConn, id: &str) -> QueryResult<Option<ApiToken>> {
+pub fn find_api_token(conn: &mut DbConn, id: &ApiTokenId) -> QueryResult<Option<ApiToken>> {
     api_tokens::table
         .find(id)
         .select(ApiToken::as_select())
@@ -138,7 +139,11 @@ pub fn find_api_token(conn: &mut DbConn, id: &str) -> QueryResult<Option<ApiToke
 }
 
 /// Deletes one token (`Some(id)`) or all of a user's; how many went.
-pub fn delete_api_tokens(conn: &mut DbConn, user_id: &str, id: Option<&str>) -> QueryResult<usize> {
+pub fn delete_api_tokens(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    id: Option<&ApiTokenId>,
+) -> QueryResult<usize> {
     let mut query = diesel::delete(api_tokens::table)
         .filter(api_tokens::user_id.eq(user_id))
         .into_boxed();
@@ -149,7 +154,7 @@ pub fn delete_api_tokens(conn: &mut DbConn, user_id: &str, id: Option<&str>) -> 
 }
 
 /// Ends every session of a user; how many there were.
-pub fn delete_sessions_of(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+pub fn delete_sessions_of(conn: &mut DbConn, user_id: &UserId) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
 }
 

@@ -3,12 +3,13 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{rooms, venues};
+use crate::domain::{RoomId, VenueId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = venues)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Venue {
-    pub id: String,
+    pub id: VenueId,
     pub slug: String,
     pub name_ja: String,
     pub name_en: String,
@@ -23,7 +24,7 @@ pub struct Venue {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = venues)]
 pub struct NewVenue<'a> {
-    pub id: &'a str,
+    pub id: &'a VenueId,
     pub slug: &'a str,
     pub name_ja: &'a str,
     pub name_en: &'a str,
@@ -52,8 +53,8 @@ pub struct VenueChanges<'a> {
 #[diesel(table_name = rooms)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Room {
-    pub id: String,
-    pub venue_id: String,
+    pub id: RoomId,
+    pub venue_id: VenueId,
     pub name_ja: String,
     pub name_en: String,
     pub capacity: i32,
@@ -64,8 +65,8 @@ pub struct Room {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = rooms)]
 pub struct NewRoom<'a> {
-    pub id: &'a str,
-    pub venue_id: &'a str,
+    pub id: &'a RoomId,
+    pub venue_id: &'a VenueId,
     pub name_ja: &'a str,
     pub name_en: &'a str,
     pub capacity: i32,
@@ -97,7 +98,7 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Venue>>
         .optional()
 }
 
-pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&str>) -> QueryResult<bool> {
+pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<&VenueId>) -> QueryResult<bool> {
     let mut query = venues::table
         .filter(venues::slug.eq(slug))
         .select(venues::id)
@@ -115,7 +116,7 @@ pub fn insert(conn: &mut DbConn, new: &NewVenue<'_>) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn update(conn: &mut DbConn, id: &str, changes: &VenueChanges<'_>) -> QueryResult<()> {
+pub fn update(conn: &mut DbConn, id: &VenueId, changes: &VenueChanges<'_>) -> QueryResult<()> {
     diesel::update(venues::table.find(id))
         .set(changes)
         .execute(conn)
@@ -123,7 +124,7 @@ pub fn update(conn: &mut DbConn, id: &str, changes: &VenueChanges<'_>) -> QueryR
 }
 
 /// Rooms of the given venues, ordered by name.
-pub fn rooms_of(conn: &mut DbConn, venue_ids: &[&str]) -> QueryResult<Vec<Room>> {
+pub fn rooms_of(conn: &mut DbConn, venue_ids: &[&VenueId]) -> QueryResult<Vec<Room>> {
     rooms::table
         .filter(rooms::venue_id.eq_any(venue_ids))
         .order(rooms::name_en.asc())
@@ -131,7 +132,7 @@ pub fn rooms_of(conn: &mut DbConn, venue_ids: &[&str]) -> QueryResult<Vec<Room>>
         .load(conn)
 }
 
-pub fn find_room(conn: &mut DbConn, id: &str) -> QueryResult<Option<Room>> {
+pub fn find_room(conn: &mut DbConn, id: &RoomId) -> QueryResult<Option<Room>> {
     rooms::table
         .find(id)
         .select(Room::as_select())
@@ -139,7 +140,7 @@ pub fn find_room(conn: &mut DbConn, id: &str) -> QueryResult<Option<Room>> {
         .optional()
 }
 
-pub fn rooms_by_ids(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<(Room, Venue)>> {
+pub fn rooms_by_ids(conn: &mut DbConn, ids: &[&RoomId]) -> QueryResult<Vec<(Room, Venue)>> {
     rooms::table
         .inner_join(venues::table)
         .filter(rooms::id.eq_any(ids))
@@ -162,7 +163,7 @@ pub fn insert_room(conn: &mut DbConn, new: &NewRoom<'_>) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn update_room(conn: &mut DbConn, id: &str, changes: &RoomChanges<'_>) -> QueryResult<()> {
+pub fn update_room(conn: &mut DbConn, id: &RoomId, changes: &RoomChanges<'_>) -> QueryResult<()> {
     diesel::update(rooms::table.find(id))
         .set(changes)
         .execute(conn)
@@ -173,7 +174,7 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     venues::table.count().get_result(conn)
 }
 
-pub fn slug_of(conn: &mut DbConn, venue_id: &str) -> QueryResult<String> {
+pub fn slug_of(conn: &mut DbConn, venue_id: &VenueId) -> QueryResult<String> {
     venues::table
         .find(venue_id)
         .select(venues::slug)

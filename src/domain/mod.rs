@@ -4,6 +4,7 @@
 
 mod country;
 mod email;
+mod ids;
 mod kinds;
 mod language;
 pub mod network;
@@ -16,6 +17,9 @@ mod website;
 
 pub use country::Country;
 pub use email::EmailAddress;
+pub use ids::{
+    ApiTokenId, EventId, OrganizationId, OutboxId, RegistrationId, RoomId, UserId, VenueId,
+};
 pub use kinds::{
     EventKind, EventStatus, MailKind, OrganizationKind, OutboxStatus, RegistrationStatus,
 };

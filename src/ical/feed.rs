@@ -8,7 +8,7 @@ use super::vtimezone;
 use super::writer::Writer;
 use crate::db::events::EventDetails;
 use crate::db::to_utc;
-use crate::domain::{EventStatus, Language, TimeZone};
+use crate::domain::{EventId, EventStatus, Language, TimeZone};
 use crate::i18n::t;
 
 pub const PRODID: &str = "-//LINK-J WEST//musubi//EN";
@@ -28,7 +28,7 @@ pub struct CalendarInfo<'a> {
 }
 
 /// The UID of an event: never changes, whatever is edited.
-pub fn uid(event_id: &str, host: &str) -> String {
+pub fn uid(event_id: &EventId, host: &str) -> String {
     format!("event-{event_id}@{host}")
 }
 

@@ -13,7 +13,9 @@ use crate::db;
 use crate::db::events::{self as edb, EventDetails};
 use crate::db::outbox::OutboxRow;
 use crate::db::registrations::{self as rdb, Registration};
-use crate::domain::{EventStatus, Language, MailKind, OutboxStatus, RegistrationStatus};
+use crate::domain::{
+    EventId, EventStatus, Language, MailKind, OutboxStatus, RegistrationId, RegistrationStatus,
+};
 use crate::email::{self, Links, MailInput};
 use crate::error::AppError;
 use crate::i18n::t;
@@ -77,16 +79,16 @@ impl Worker {
     ) -> Result<Vec<Option<Context>>, AppError> {
         let keys = self.keys.clone();
         service::run(&self.pool, move |conn| {
-            let ids: Vec<&str> = rows.iter().map(|r| r.registration_id.as_str()).collect();
-            let registrations: HashMap<String, Registration> = rdb::find_many(conn, &ids)?
+            let ids: Vec<&RegistrationId> = rows.iter().map(|r| &r.registration_id).collect();
+            let registrations: HashMap<RegistrationId, Registration> = rdb::find_many(conn, &ids)?
                 .into_iter()
                 .map(|r| (r.id.clone(), r))
                 .collect();
-            let mut event_ids: Vec<&str> = rows.iter().map(|r| r.event_id.as_str()).collect();
+            let mut event_ids: Vec<&EventId> = rows.iter().map(|r| &r.event_id).collect();
             event_ids.sort_unstable();
             event_ids.dedup();
             let found = edb::find_many(conn, &event_ids)?;
-            let events: HashMap<String, Arc<EventDetails>> = edb::with_details(conn, found)?
+            let events: HashMap<EventId, Arc<EventDetails>> = edb::with_details(conn, found)?
                 .into_iter()
                 .map(|d| (d.event.id.clone(), Arc::new(d)))
                 .collect();
@@ -158,7 +160,7 @@ impl Worker {
             event: &event,
             sequence: email::sequence_for(kind, row.event_revision),
             queued_at: row.created_at,
-            message_key: &row.id,
+            message_key: row.id.as_str(),
             reminder_minutes: row.reminder_minutes,
             links: Links {
                 manage: format!("{base}/registrations/{}", token.expose()),
@@ -189,7 +191,7 @@ impl Worker {
             Ok(m) => m,
             Err(e) => return permanent(format!("building the message: {e}")),
         };
-        match self.mailer.send(&message, &row.id).await {
+        match self.mailer.send(&message, row.id.as_str()).await {
             Ok(()) => Delivery::Sent,
             Err(e) => Delivery::Failed {
                 transient: e.transient,

@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use crate::config::Settings;
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::{self, Pool};
+use crate::domain::{OutboxId, RegistrationId};
 use crate::email::Mailer;
 use crate::error::AppError;
 use crate::service::{self, keys::LinkKeys};
@@ -111,7 +112,11 @@ impl Worker {
 
     /// Claims due messages (not of the registrations in `exclude`) and loads
     /// what they need.
-    async fn fetch(&self, now: DateTime<Utc>, exclude: Vec<String>) -> Result<Batch, AppError> {
+    async fn fetch(
+        &self,
+        now: DateTime<Utc>,
+        exclude: Vec<RegistrationId>,
+    ) -> Result<Batch, AppError> {
         let limit = (self.settings.mail.concurrency * 16) as i64;
         let at = db::from_utc(now);
         let rows = service::run(&self.pool, move |conn| {
@@ -264,7 +269,7 @@ impl Worker {
     /// lease is long enough to ride out an outage of tens of seconds.
     fn keep_leases(
         &self,
-        rows: Vec<(String, i32)>,
+        rows: Vec<(OutboxId, i32)>,
         at: chrono::NaiveDateTime,
     ) -> tokio::sync::oneshot::Sender<()> {
         let (done, mut finished) = tokio::sync::oneshot::channel::<()>();

@@ -216,7 +216,7 @@ async fn personal(
         let key = service::registrations::feed_owner(conn, &token)?;
         let registrations = rdb::for_email(conn, &key)?;
         let mut changed_at = NaiveDateTime::MIN;
-        let mut wanted: Vec<(String, bool)> = Vec::new();
+        let mut wanted: Vec<(crate::domain::EventId, bool)> = Vec::new();
         for r in &registrations {
             changed_at = changed_at.max(r.updated_at);
             let active = r.status != RegistrationStatus::Cancelled;

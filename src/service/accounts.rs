@@ -9,7 +9,7 @@ use chrono::Duration;
 use crate::db::logins::{self, Scope};
 use crate::db::users::{self as udb, ApiToken, NewApiToken, NewSession, NewUser, User};
 use crate::db::{self, DbConn, Pool, write_tx};
-use crate::domain::{EmailAddress, Invalid, Name, Token, Validator};
+use crate::domain::{ApiTokenId, EmailAddress, Invalid, Name, Token, UserId, Validator};
 use crate::error::AppError;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -58,7 +58,7 @@ pub fn create_user(
             None => udb::insert(
                 conn,
                 &NewUser {
-                    id: &db::new_id(),
+                    id: &UserId::generate(),
                     email: email.as_str(),
                     name: name.as_str(),
                     password_hash: &hash,
@@ -80,7 +80,7 @@ pub fn create_token(conn: &mut DbConn, email: &str) -> Result<Token, AppError> {
         udb::insert_api_token(
             conn,
             &NewApiToken {
-                id: &db::new_id(),
+                id: &ApiTokenId::generate(),
                 user_id: &user.id,
                 token_hash: token.hash().as_str(),
                 created_at: db::now(),
@@ -133,7 +133,7 @@ fn user_by_email(conn: &mut DbConn, email: &str) -> Result<User, AppError> {
 #[derive(Debug, Clone)]
 pub enum Revoke {
     /// One token, by its id.
-    Token(String),
+    Token(ApiTokenId),
     /// Every token of the account with this email.
     AllOf(String),
 }
@@ -154,7 +154,7 @@ pub fn revoke_tokens(conn: &mut DbConn, what: &Revoke) -> Result<usize, AppError
 }
 
 /// Revokes one of `user`'s own tokens (the admin page).
-pub fn revoke_own_token(conn: &mut DbConn, user: &User, id: &str) -> Result<(), AppError> {
+pub fn revoke_own_token(conn: &mut DbConn, user: &User, id: &ApiTokenId) -> Result<(), AppError> {
     match write_tx(conn, |conn| {
         udb::delete_api_tokens(conn, &user.id, Some(id))
     })? {

@@ -10,7 +10,7 @@ use sha2::Sha256;
 
 use crate::config::SecretKey;
 use crate::db::{self, DbConn};
-use crate::domain::Token;
+use crate::domain::{RegistrationId, Token};
 use crate::error::AppError;
 
 const STORED_KEY: &str = "link_tokens";
@@ -54,8 +54,8 @@ impl LinkKeys {
     }
 
     /// The token of a registration's manage page (and its one-click unsubscribe).
-    pub fn registration(&self, registration_id: &str) -> Token {
-        self.derive("registration", &[registration_id])
+    pub fn registration(&self, registration_id: &RegistrationId) -> Token {
+        self.derive("registration", &[registration_id.as_str()])
     }
 
     /// The token of a guest's personal feed; a new generation retires the old URL.
@@ -72,9 +72,18 @@ mod tests {
     fn tokens_are_stable_per_input_and_differ_by_purpose_and_key() {
         let a = LinkKeys { key: vec![1; 32] };
         let b = LinkKeys { key: vec![2; 32] };
-        assert_eq!(a.registration("r1").expose(), a.registration("r1").expose());
-        assert_ne!(a.registration("r1").expose(), a.registration("r2").expose());
-        assert_ne!(a.registration("r1").expose(), b.registration("r1").expose());
+        assert_eq!(
+            a.registration(&"r1".into()).expose(),
+            a.registration(&"r1".into()).expose()
+        );
+        assert_ne!(
+            a.registration(&"r1".into()).expose(),
+            a.registration(&"r2".into()).expose()
+        );
+        assert_ne!(
+            a.registration(&"r1".into()).expose(),
+            b.registration(&"r1".into()).expose()
+        );
         assert_ne!(
             a.feed("x@example.jp", 1).expose(),
             a.feed("x@example.jp", 2).expose()

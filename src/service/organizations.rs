@@ -4,7 +4,8 @@ use super::fields::opt_text;
 use crate::db::organizations::{self as orgs, NewOrganization, Organization, OrganizationChanges};
 use crate::db::{self, DbConn, write_tx};
 use crate::domain::{
-    Country, FieldError, Invalid, Name, OrganizationKind, Slug, TimeZone, Validator, Website,
+    Country, FieldError, Invalid, Name, OrganizationId, OrganizationKind, Slug, TimeZone,
+    Validator, Website,
 };
 use crate::error::AppError;
 
@@ -131,7 +132,7 @@ pub fn create(conn: &mut DbConn, input: &OrganizationInput) -> Result<Organizati
             return Err(slug_conflict());
         }
         let now = db::now();
-        let id = db::new_id();
+        let id = OrganizationId::generate();
         orgs::insert(
             conn,
             &NewOrganization {

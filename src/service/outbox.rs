@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::registrations as rdb;
 use crate::db::{self, DbConn};
-use crate::domain::OutboxStatus;
+use crate::domain::{OutboxId, OutboxStatus, RegistrationId};
 use crate::error::AppError;
 
 /// Messages that need an operator's eye, with their recipient.
@@ -18,8 +18,8 @@ pub fn overview(conn: &mut DbConn) -> Result<OutboxOverview, AppError> {
     use OutboxStatus::*;
     let counts = outbox::count_by_status(conn)?;
     let rows = outbox::list(conn, &[Pending, Sending, Failed, Dead], 200)?;
-    let ids: Vec<&str> = rows.iter().map(|r| r.registration_id.as_str()).collect();
-    let emails: HashMap<String, String> = rdb::find_many(conn, &ids)?
+    let ids: Vec<&RegistrationId> = rows.iter().map(|r| &r.registration_id).collect();
+    let emails: HashMap<RegistrationId, String> = rdb::find_many(conn, &ids)?
         .into_iter()
         .map(|r| (r.id, r.email))
         .collect();
@@ -37,7 +37,7 @@ pub fn overview(conn: &mut DbConn) -> Result<OutboxOverview, AppError> {
 }
 
 /// A failed or dead message goes back in line, due now, with fresh attempts.
-pub fn retry(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
+pub fn retry(conn: &mut DbConn, id: &OutboxId) -> Result<(), AppError> {
     if outbox::retry(conn, id, db::now())? {
         Ok(())
     } else {

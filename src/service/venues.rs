@@ -4,7 +4,9 @@ use super::fields::opt_text;
 use super::organizations::{incomplete, unreachable_validation};
 use crate::db::venues::{self as vdb, NewRoom, NewVenue, Room, RoomChanges, Venue, VenueChanges};
 use crate::db::{self, DbConn, write_tx};
-use crate::domain::{Capacity, FieldError, Invalid, Name, RoomName, Slug, TimeZone, Validator};
+use crate::domain::{
+    Capacity, FieldError, Invalid, Name, RoomId, RoomName, Slug, TimeZone, Validator, VenueId,
+};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -184,9 +186,13 @@ fn slug_conflict() -> AppError {
     AppError::conflict(Some("slug"), Invalid::new("conflict.slug_taken"))
 }
 
-fn insert_room(conn: &mut DbConn, venue_id: &str, room: &RoomInput) -> Result<String, AppError> {
+fn insert_room(
+    conn: &mut DbConn,
+    venue_id: &VenueId,
+    room: &RoomInput,
+) -> Result<RoomId, AppError> {
     let now = db::now();
-    let id = db::new_id();
+    let id = RoomId::generate();
     vdb::insert_room(
         conn,
         &NewRoom {
@@ -210,7 +216,7 @@ pub fn create(conn: &mut DbConn, input: &VenueInput) -> Result<VenueWithRooms, A
             return Err(slug_conflict());
         }
         let now = db::now();
-        let id = db::new_id();
+        let id = VenueId::generate();
         vdb::insert(
             conn,
             &NewVenue {
@@ -274,7 +280,11 @@ pub fn add_room(conn: &mut DbConn, venue_slug: &str, room: &RoomInput) -> Result
 }
 
 #[tracing::instrument(skip(conn, room))]
-pub fn update_room(conn: &mut DbConn, room_id: &str, room: &RoomInput) -> Result<Room, AppError> {
+pub fn update_room(
+    conn: &mut DbConn,
+    room_id: &RoomId,
+    room: &RoomInput,
+) -> Result<Room, AppError> {
     write_tx(conn, |conn| {
         db::data_version::touch(conn)?;
         vdb::find_room(conn, room_id)?.ok_or(AppError::NotFound)?;
@@ -294,13 +304,13 @@ pub fn update_room(conn: &mut DbConn, room_id: &str, room: &RoomInput) -> Result
 
 pub fn get(conn: &mut DbConn, slug: &str) -> Result<VenueWithRooms, AppError> {
     let venue = vdb::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
-    let rooms = vdb::rooms_of(conn, &[venue.id.as_str()])?;
+    let rooms = vdb::rooms_of(conn, &[&venue.id])?;
     Ok(VenueWithRooms { venue, rooms })
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<VenueWithRooms>, AppError> {
     let venues = vdb::list(conn)?;
-    let ids: Vec<&str> = venues.iter().map(|v| v.id.as_str()).collect();
+    let ids: Vec<&VenueId> = venues.iter().map(|v| &v.id).collect();
     let mut rooms = vdb::rooms_of(conn, &ids)?;
     Ok(venues
         .into_iter()
@@ -313,10 +323,10 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<VenueWithRooms>, AppError> {
         .collect())
 }
 
-pub fn get_room(conn: &mut DbConn, room_id: &str) -> Result<Room, AppError> {
+pub fn get_room(conn: &mut DbConn, room_id: &RoomId) -> Result<Room, AppError> {
     vdb::find_room(conn, room_id)?.ok_or(AppError::NotFound)
 }
 
-pub fn venue_slug(conn: &mut DbConn, venue_id: &str) -> Result<String, AppError> {
+pub fn venue_slug(conn: &mut DbConn, venue_id: &VenueId) -> Result<String, AppError> {
     Ok(vdb::slug_of(conn, venue_id)?)
 }

@@ -157,8 +157,8 @@ async fn postgres_exclusion_constraint_backs_the_lock() {
         // Straight to the table: no lock, no overlap check.
         musubi::db::events::set_bookings(
             &mut conn,
-            &second_id,
-            &[&hall],
+            &second_id.as_str().into(),
+            &[&hall.as_str().into()],
             at("2031-12-02T15:00:00+09:00"),
             at("2031-12-02T16:00:00+09:00"),
             true,

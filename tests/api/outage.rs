@@ -97,7 +97,7 @@ impl PrivateCluster {
             .arg(self.dir.join("data"))
             .arg("-o")
             .arg(format!(
-                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "-p {} -k {} -c listen_addresses='' -c fsync=off",
                 self.port,
                 self.dir.display()
             ))
@@ -115,8 +115,13 @@ impl PrivateCluster {
         run(c, "pg_ctl stop");
     }
 
+    /// Over the cluster's Unix socket only: while it is down for the outage,
+    /// no TCP port is free for another test to take, so it comes back where
+    /// the app expects it.
     fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+        let socket_dir: String =
+            url::form_urlencoded::byte_serialize(self.dir.to_str().unwrap().as_bytes()).collect();
+        format!("postgres://postgres@{socket_dir}:{}/{database}", self.port)
     }
 }
 

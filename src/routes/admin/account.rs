@@ -55,7 +55,7 @@ async fn account_page(
             last_used: t
                 .last_used_at
                 .map_or_else(|| ctx.t("admin.token_never_used").to_owned(), when),
-            id: t.id,
+            id: t.id.to_string(),
         })
         .collect();
     ctx.render(&AccountPage {
@@ -73,7 +73,7 @@ async fn revoke_token(
     form: CsrfForm<Button>,
 ) -> Result<HttpResponse, AppError> {
     form.into_inner()?;
-    let id = id.into_inner();
+    let id = id.into_inner().into();
     service::run(&state.pool, move |conn| {
         accounts::revoke_own_token(conn, &user.0, &id)
     })

@@ -86,7 +86,7 @@ async fn event_choices(state: &AppState, ctx: &PageContext) -> Result<EventChoic
             .flat_map(|v| {
                 v.rooms.iter().map(move |r| {
                     (
-                        r.id.clone(),
+                        r.id.to_string(),
                         format!(
                             "{} – {} ({})",
                             ctx.pick(&v.venue.name_ja, &v.venue.name_en),

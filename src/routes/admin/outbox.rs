@@ -5,7 +5,7 @@ use askama::Template;
 
 use super::AdminUser;
 use crate::db::users::User;
-use crate::domain::OutboxStatus;
+use crate::domain::{OutboxId, OutboxStatus};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::routes::{Button, CsrfForm, PageContext};
@@ -55,7 +55,7 @@ async fn outbox_page(
                 crate::domain::TimeZone::TOKYO,
             ),
             error: row.last_error.unwrap_or_default(),
-            id: row.id,
+            id: row.id.to_string(),
             kind: row.kind.to_string(),
             recipient,
             status: row.status.to_string(),
@@ -79,7 +79,7 @@ async fn retry_message(
     state: web::Data<AppState>,
     ctx: PageContext,
     _user: AdminUser,
-    id: web::Path<String>,
+    id: web::Path<OutboxId>,
     form: CsrfForm<Button>,
 ) -> Result<HttpResponse, AppError> {
     form.into_inner()?;

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::AdminUser;
 use super::form_page::{FormPage, submit, zone_options};
 use crate::db::users::User;
+use crate::domain::RoomId;
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::routes::forms::{Field, FieldKind, Form};
@@ -178,7 +179,7 @@ async fn edit_room(
     state: web::Data<AppState>,
     ctx: PageContext,
     user: AdminUser,
-    id: web::Path<String>,
+    id: web::Path<RoomId>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let lookup = id.clone();
@@ -202,7 +203,7 @@ async fn update_room(
     state: web::Data<AppState>,
     ctx: PageContext,
     user: AdminUser,
-    id: web::Path<String>,
+    id: web::Path<RoomId>,
     form: CsrfForm<RoomFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();

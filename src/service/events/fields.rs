@@ -10,7 +10,7 @@ use crate::db::events::EventDetails;
 use crate::db::to_utc;
 use crate::domain::{
     Capacity, Description, EventKind, EventStatus, FieldError, Invalid, Name, ReminderOffsets,
-    Schedule, Slug, TimeZone, Validator, parse_instant,
+    RoomId, Schedule, Slug, TimeZone, Validator, parse_instant,
 };
 use crate::error::AppError;
 use crate::service::fields::{opt_minutes, opt_text};
@@ -93,7 +93,7 @@ pub struct EventInput {
     pub status: EventStatus,
     pub reminder_offsets: ReminderOffsets,
     pub organizer_slugs: Vec<Slug>,
-    pub room_ids: Vec<String>,
+    pub room_ids: Vec<RoomId>,
     pub expected_revision: Option<i32>,
 }
 
@@ -201,9 +201,9 @@ impl EventFields {
                 Invalid::new("invalid.organizer_required"),
             );
         }
-        let mut room_ids: Vec<String> = Vec::new();
+        let mut room_ids: Vec<RoomId> = Vec::new();
         for id in &self.room_ids {
-            let id = id.trim().to_owned();
+            let id = RoomId::from(id.trim());
             if !room_ids.contains(&id) {
                 room_ids.push(id);
             }
@@ -285,7 +285,11 @@ impl EventFields {
             status: Some(e.status.to_string()),
             reminder_offsets: Some(e.reminder_offsets.clone()),
             organizer_slugs: details.organizers.iter().map(|o| o.slug.clone()).collect(),
-            room_ids: details.rooms.iter().map(|(r, _)| r.id.clone()).collect(),
+            room_ids: details
+                .rooms
+                .iter()
+                .map(|(r, _)| r.id.to_string())
+                .collect(),
             revision: None,
         }
     }

@@ -5,7 +5,10 @@ use chrono::NaiveDateTime;
 
 use crate::db::events::{self as edb, Event, EventChanges, EventDetails, EventFilter, NewEvent};
 use crate::db::{self, DbConn, organizations as orgs, to_utc, venues as vdb, write_tx};
-use crate::domain::{Capacity, EventStatus, Invalid, Language, Slug, TimeZone, Validator};
+use crate::domain::{
+    Capacity, EventId, EventStatus, Invalid, Language, OrganizationId, RoomId, Slug, TimeZone,
+    Validator,
+};
 use crate::error::AppError;
 
 mod fields;
@@ -17,8 +20,8 @@ pub use fields::{EventFields, EventInput, TimeInput, rfc3339_in};
 fn resolve_references(
     conn: &mut DbConn,
     input: &EventInput,
-    event_id: Option<&str>,
-) -> Result<Vec<String>, AppError> {
+    event_id: Option<&EventId>,
+) -> Result<Vec<OrganizationId>, AppError> {
     let slugs: Vec<&str> = input.organizer_slugs.iter().map(Slug::as_str).collect();
     let found = orgs::find_by_slugs(conn, &slugs)?;
     let mut v = Validator::new();
@@ -32,10 +35,10 @@ fn resolve_references(
             ),
         }
     }
-    let room_refs: Vec<&str> = input.room_ids.iter().map(String::as_str).collect();
+    let room_refs: Vec<&RoomId> = input.room_ids.iter().collect();
     let rooms = vdb::rooms_by_ids(conn, &room_refs)?;
     for (i, id) in room_refs.iter().enumerate() {
-        if !rooms.iter().any(|(r, _)| r.id == *id) {
+        if !rooms.iter().any(|(r, _)| &r.id == *id) {
             v.add(
                 &format!("room_ids[{i}]"),
                 Invalid::new("invalid.unknown_room").with("id", id),
@@ -65,7 +68,7 @@ fn resolve_references(
         let room = rooms.iter().find(|(r, _)| &r.id == room_id);
         let room_name = room
             .map(|(r, v)| format!("{} {}", v.name_en, r.name_en))
-            .unwrap_or_else(|| room_id.clone());
+            .unwrap_or_else(|| room_id.to_string());
         let other_zone = TimeZone::from_stored(&other.time_zone);
         return Err(AppError::conflict(
             Some("room_ids"),
@@ -88,13 +91,13 @@ fn resolve_references(
 
 fn store_relations(
     conn: &mut DbConn,
-    event_id: &str,
-    organizer_ids: &[String],
+    event_id: &EventId,
+    organizer_ids: &[OrganizationId],
     input: &EventInput,
 ) -> Result<(), AppError> {
-    let org_refs: Vec<&str> = organizer_ids.iter().map(String::as_str).collect();
+    let org_refs: Vec<&OrganizationId> = organizer_ids.iter().collect();
     edb::set_organizers(conn, event_id, &org_refs)?;
-    let room_refs: Vec<&str> = input.room_ids.iter().map(String::as_str).collect();
+    let room_refs: Vec<&RoomId> = input.room_ids.iter().collect();
     edb::set_bookings(
         conn,
         event_id,
@@ -117,7 +120,7 @@ pub fn create(conn: &mut DbConn, input: &EventInput) -> Result<EventDetails, App
         if edb::slug_taken(conn, input.slug.as_str(), None)? {
             return Err(slug_conflict());
         }
-        let id = db::new_id();
+        let id = EventId::generate();
         let organizer_ids = resolve_references(conn, input, None)?;
         let now = db::now();
         edb::insert(
@@ -152,8 +155,8 @@ pub fn create(conn: &mut DbConn, input: &EventInput) -> Result<EventDetails, App
 /// those raise the revision (the iCal SEQUENCE), other edits do not.
 fn is_significant(current: &EventDetails, input: &EventInput) -> bool {
     let e = &current.event;
-    let mut old_rooms: Vec<&str> = current.rooms.iter().map(|(r, _)| r.id.as_str()).collect();
-    let mut new_rooms: Vec<&str> = input.room_ids.iter().map(String::as_str).collect();
+    let mut old_rooms: Vec<&RoomId> = current.rooms.iter().map(|(r, _)| &r.id).collect();
+    let mut new_rooms: Vec<&RoomId> = input.room_ids.iter().collect();
     old_rooms.sort_unstable();
     new_rooms.sort_unstable();
     to_utc(e.starts_at) != input.schedule.starts_at()
@@ -255,7 +258,7 @@ pub fn cancel(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
         if e.status == EventStatus::Cancelled {
             return Ok(current);
         }
-        let room_ids: Vec<&str> = current.rooms.iter().map(|(r, _)| r.id.as_str()).collect();
+        let room_ids: Vec<&RoomId> = current.rooms.iter().map(|(r, _)| &r.id).collect();
         edb::set_bookings(conn, &e.id, &room_ids, e.starts_at, e.ends_at, false)?;
         edb::update(
             conn,

@@ -6,7 +6,7 @@ use crate::db::events as edb;
 use crate::db::outbox;
 use crate::db::registrations::{self as rdb, Registration};
 use crate::db::{self, DbConn, write_tx};
-use crate::domain::{EventStatus, MailKind, RegistrationStatus, Token};
+use crate::domain::{EventId, EventStatus, MailKind, RegistrationStatus, Token};
 use crate::error::AppError;
 use crate::service::keys::LinkKeys;
 
@@ -111,7 +111,7 @@ pub fn delete_data(conn: &mut DbConn, token: &str) -> Result<usize, AppError> {
     write_tx(conn, |conn| {
         let registration = by_token(conn, token)?;
         let all = rdb::for_email(conn, &registration.email_key)?;
-        let held: Vec<String> = all
+        let held: Vec<EventId> = all
             .iter()
             .filter(|r| r.status == RegistrationStatus::Confirmed)
             .map(|r| r.event_id.clone())

@@ -10,7 +10,9 @@ use crate::db::events::Event;
 use crate::db::outbox::{self, NewOutboxRow};
 use crate::db::registrations::{self as rdb, Registration};
 use crate::db::{self, DbConn};
-use crate::domain::{EventStatus, MailKind, OutboxStatus, RegistrationStatus, ReminderOffsets};
+use crate::domain::{
+    EventStatus, MailKind, OutboxId, OutboxStatus, RegistrationStatus, ReminderOffsets,
+};
 use crate::error::AppError;
 
 /// Puts one message in the outbox. The key makes it exist once: per
@@ -24,7 +26,7 @@ pub(super) fn enqueue(
     reminder: Option<(i32, NaiveDateTime)>,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    let id = db::new_id();
+    let id = OutboxId::generate();
     let dedupe_key = match (kind, reminder) {
         (MailKind::Changed, _) => format!("changed:{}:{}", registration.id, event.revision),
         (MailKind::Reminder, Some((minutes, _))) => {

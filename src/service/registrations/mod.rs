@@ -8,7 +8,9 @@ use crate::db::events::{self as edb, Event};
 use crate::db::outbox;
 use crate::db::registrations::{self as rdb, NewRegistration, Registration};
 use crate::db::{self, DbConn, write_tx};
-use crate::domain::{EventStatus, Invalid, MailKind, Name, RegistrationStatus, Token};
+use crate::domain::{
+    EventId, EventStatus, Invalid, MailKind, Name, RegistrationId, RegistrationStatus, Token,
+};
 use crate::error::AppError;
 
 mod fields;
@@ -127,7 +129,7 @@ fn attempt(
             event,
         });
     }
-    let id = db::new_id();
+    let id = RegistrationId::generate();
     let token = keys.registration(&id);
     let confirmed = rdb::take_seat(conn, &event.id)?;
     let (status, position) = if confirmed {
@@ -275,7 +277,7 @@ pub fn submit(
 /// Gives free seats to the waitlist in order, telling each promoted guest.
 pub fn promote_waitlisted(
     conn: &mut DbConn,
-    event_id: &str,
+    event_id: &EventId,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let event = edb::find(conn, event_id)?.ok_or(AppError::NotFound)?;
