@@ -215,6 +215,7 @@ impl ResponseError for AppError {
 
 /// An error as the API answers it.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = Error)]
 pub struct ErrorBody {
     /// validation_failed | not_found | conflict | unauthorized | forbidden |
@@ -229,6 +230,7 @@ pub struct ErrorBody {
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FieldProblem {
     /// snake_case field name, e.g. `starts_at` or `room_ids[1]`.
     field: String,

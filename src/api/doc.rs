@@ -44,7 +44,7 @@ use super::{events, organizations, registrations, venues};
         events::cancel,
         registrations::create,
     ),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &AnyOperation),
     tags(
         (name = "organizations", description = "The organizations that run and join events"),
         (name = "venues", description = "Venues and their rooms"),
@@ -66,18 +66,66 @@ impl Modify for BearerToken {
     }
 }
 
-/// The document as served (built once).
+/// What any operation may answer besides its own: 500 (an unexpected
+/// error) and 503 (the database does not answer; with `Retry-After`), and
+/// `Retry-After` on every 429.
+struct AnyOperation;
+
+impl Modify for AnyOperation {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+        let error = |description: &str, retry_after: bool| {
+            let mut response = ResponseBuilder::new().description(description).content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Error")))
+                    .build(),
+            );
+            if retry_after {
+                response = response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(
+                            utoipa::openapi::ObjectBuilder::new()
+                                .schema_type(utoipa::openapi::schema::Type::Integer),
+                        )
+                        .description(Some("Seconds to wait before trying again"))
+                        .build(),
+                );
+            }
+            response.build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                responses.insert(
+                    "500".into(),
+                    error("An unexpected error (logged)", false).into(),
+                );
+                responses.insert(
+                    "503".into(),
+                    error("The database does not answer, or sign-in is busy", true).into(),
+                );
+                if let Some(utoipa::openapi::RefOr::T(limited)) = responses.get_mut("429") {
+                    *limited = error("Too many requests from this client", true);
+                }
+            }
+        }
+    }
+}
+
+/// The document as served (built once; 500 if it cannot be built).
 pub async fn serve() -> HttpResponse {
-    static JSON: OnceLock<String> = OnceLock::new();
-    let json = JSON.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_pretty_json()
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    });
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(json.clone())
+    static JSON: OnceLock<Option<String>> = OnceLock::new();
+    let json = JSON.get_or_init(|| ApiDoc::openapi().to_pretty_json().ok());
+    match json {
+        Some(json) => HttpResponse::Ok()
+            .content_type("application/json")
+            .insert_header(("Cache-Control", "public, max-age=3600"))
+            .body(json.clone()),
+        None => HttpResponse::InternalServerError().finish(),
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ pub enum Reader {
 
 /// An organizer of an event.
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EventOrganizer {
     slug: String,
     name_ja: String,
@@ -43,6 +44,7 @@ pub struct EventOrganizer {
 
 /// A room an event is held in, with its venue.
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EventRoom {
     id: String,
     name_ja: String,
@@ -56,6 +58,7 @@ pub struct EventRoom {
 /// An event. Times are RFC 3339 in the event's own zone, so that
 /// `14:00+09:00` reads as the organizers wrote it.
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = Event)]
 pub struct EventOut {
     id: String,
@@ -157,6 +160,7 @@ impl EventOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EventList {
     events: Vec<EventOut>,
 }
@@ -294,7 +298,8 @@ async fn update(
 #[utoipa::path(post, path = "/events/{slug}/cancel", operation_id = "cancel_event", tag = "events",
     params(("slug" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = EventOut), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415, body = ErrorBody)))]
 #[tracing::instrument(skip(state, caller))]
 async fn cancel(
     state: web::Data<AppState>,

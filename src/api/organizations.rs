@@ -25,6 +25,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 
 /// An organization that runs or joins events.
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = Organization)]
 pub struct OrganizationOut {
     id: String,
@@ -63,6 +64,7 @@ impl From<&Organization> for OrganizationOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrganizationList {
     organizations: Vec<OrganizationOut>,
 }

@@ -18,13 +18,14 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 /// The answer to an organizer's registration: where the guest stands and
 /// their links (mail carries them too).
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = Registration)]
 pub struct RegistrationOut {
     id: String,
     /// The event's slug.
     event: String,
     status: RegistrationStatus,
-    /// 1 for the first on the waitlist; absent once confirmed.
+    /// 1 for the first on the waitlist; null when confirmed.
     waitlist_position: Option<i64>,
     name: String,
     furigana: Option<String>,
@@ -67,11 +68,13 @@ impl RegistrationOut {
 /// What a guest's registration is answered: received, and the mailbox
 /// learns what happened.
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Received {
     status: ReceivedStatus,
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "snake_case")]
 pub enum ReceivedStatus {
     Received,

@@ -27,6 +27,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 
 /// A room of a venue.
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = Room)]
 pub struct RoomOut {
     id: String,
@@ -48,6 +49,7 @@ impl From<&Room> for RoomOut {
 
 /// A venue with its rooms.
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(as = Venue)]
 pub struct VenueOut {
     id: String,
@@ -87,6 +89,7 @@ impl From<&VenueWithRooms> for VenueOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct VenueList {
     venues: Vec<VenueOut>,
 }

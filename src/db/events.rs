@@ -138,7 +138,7 @@ pub fn list(conn: &mut DbConn, filter: EventFilter<'_>) -> QueryResult<Vec<Event
     if let Some(cutoff) = filter.cancelled_ended_after {
         query = query.filter(
             events::status
-                .ne("cancelled")
+                .ne(EventStatus::Cancelled)
                 .or(events::ends_at.gt(cutoff)),
         );
     }

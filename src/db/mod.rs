@@ -213,12 +213,26 @@ impl WriterGuard {
                 .or_insert_with(|| Box::leak(Box::default()))
         };
         let address = std::ptr::from_ref(lock) as usize;
-        if HELD.with(|h| h.borrow().contains(&address)) {
+        let (held_here, holds_other) = HELD.with(|h| {
+            let h = h.borrow();
+            (h.contains(&address), !h.is_empty())
+        });
+        if held_here {
             return Ok(Self { held: None });
         }
-        let guard = lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = if holds_other {
+            // Waiting here while holding another file's lock could deadlock
+            // with a thread nesting the other way round: take it only if it
+            // is free, else leave the waiting to SQLite's busy timeout.
+            match lock.try_lock() {
+                Ok(guard) => guard,
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => return Ok(Self { held: None }),
+            }
+        } else {
+            lock.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
         HELD.with(|h| h.borrow_mut().push(address));
         Ok(Self {
             held: Some((address, guard)),

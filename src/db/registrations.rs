@@ -95,7 +95,7 @@ pub fn find_active(
     registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::email_key.eq(email_key))
-        .filter(registrations::status.ne("cancelled"))
+        .filter(registrations::status.ne(RegistrationStatus::Cancelled))
         .select(Registration::as_select())
         .first(conn)
         .optional()
@@ -155,7 +155,7 @@ pub fn next_waitlist_position(conn: &mut DbConn, event_id: &EventId) -> QueryRes
 pub fn waitlisted(conn: &mut DbConn, event_id: &EventId) -> QueryResult<Vec<Registration>> {
     registrations::table
         .filter(registrations::event_id.eq(event_id))
-        .filter(registrations::status.eq("waitlisted"))
+        .filter(registrations::status.eq(RegistrationStatus::Waitlisted))
         .order((
             registrations::waitlist_position.asc(),
             registrations::created_at.asc(),
@@ -168,7 +168,7 @@ pub fn waitlisted(conn: &mut DbConn, event_id: &EventId) -> QueryResult<Vec<Regi
 pub fn active_for_event(conn: &mut DbConn, event_id: &EventId) -> QueryResult<Vec<Registration>> {
     registrations::table
         .filter(registrations::event_id.eq(event_id))
-        .filter(registrations::status.ne("cancelled"))
+        .filter(registrations::status.ne(RegistrationStatus::Cancelled))
         .order(registrations::created_at.asc())
         .select(Registration::as_select())
         .load(conn)
@@ -182,21 +182,13 @@ pub fn for_email(conn: &mut DbConn, email_key: &str) -> QueryResult<Vec<Registra
         .load(conn)
 }
 
-pub fn count_by_status(conn: &mut DbConn, event_id: &EventId, status: &str) -> QueryResult<i64> {
-    registrations::table
-        .filter(registrations::event_id.eq(event_id))
-        .filter(registrations::status.eq(status))
-        .count()
-        .get_result(conn)
-}
-
 pub fn set_status(
     conn: &mut DbConn,
     id: &RegistrationId,
-    status: &str,
+    status: RegistrationStatus,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let cancelled_at = (status == "cancelled").then_some(now);
+    let cancelled_at = (status == RegistrationStatus::Cancelled).then_some(now);
     diesel::update(registrations::table.find(id))
         .set((
             registrations::status.eq(status),

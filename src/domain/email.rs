@@ -43,25 +43,31 @@ impl EmailAddress {
         // A local part beyond ASCII needs a relay with SMTPUTF8, which the
         // mailer cannot count on: the message would fail for good after the
         // guest has left. (Most often it is a full-width ａｂｃ typed with
-        // the Japanese input on.) A domain in Japanese is kept in its ASCII
-        // (punycode) form, which every relay takes.
+        // the Japanese input on.) A domain in Japanese is kept as typed and
+        // sent in its ASCII (punycode) form, which every relay takes.
         if !local.is_ascii() {
             return Err(Invalid::new("invalid.email_ascii"));
         }
-        let domain = match url::Host::parse(domain) {
-            Ok(url::Host::Domain(ascii)) => ascii,
-            _ => return Err(invalid()),
-        };
-        let address = format!("{local}@{domain}");
+        let address = format!("{local}@{}", domain.to_lowercase());
         // What the mailer will not take must not be accepted here either.
-        if address.parse::<lettre::Address>().is_err() {
-            return Err(invalid());
+        match ascii_form(&address) {
+            Some(ascii) if ascii.parse::<lettre::Address>().is_ok() => Ok(Self(address)),
+            _ => Err(invalid()),
         }
-        Ok(Self(address))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// The address as an SMTP envelope carries it: the domain in its ASCII
+/// (punycode) form. None when the domain has none.
+pub fn ascii_form(address: &str) -> Option<String> {
+    let (local, domain) = address.rsplit_once('@')?;
+    match url::Host::parse(domain) {
+        Ok(url::Host::Domain(ascii)) => Some(format!("{local}@{ascii}")),
+        _ => None,
     }
 }
 
@@ -101,9 +107,11 @@ mod tests {
     /// deliver: ASCII only, a Japanese domain in its punycode form.
     #[test]
     fn accepted_addresses_are_ones_the_mailer_takes() {
+        let japanese_domain = EmailAddress::parse("info@例え.JP").unwrap();
+        assert_eq!(japanese_domain.as_str(), "info@例え.jp");
         assert_eq!(
-            EmailAddress::parse("info@例え.jp").unwrap().as_str(),
-            "info@xn--r8jz45g.jp"
+            ascii_form(japanese_domain.as_str()).as_deref(),
+            Some("info@xn--r8jz45g.jp")
         );
         for typed_in_full_width in ["ｈａｎａｋｏ@example.jp", "山田@example.jp"] {
             let refused = EmailAddress::parse(typed_in_full_width).unwrap_err();
@@ -114,9 +122,9 @@ mod tests {
             "x@例え.jp",
             "o'brien@example.ie",
         ] {
-            let address = EmailAddress::parse(ok).unwrap();
-            assert!(address.as_str().is_ascii());
-            assert!(address.as_str().parse::<lettre::Address>().is_ok());
+            let address = ascii_form(EmailAddress::parse(ok).unwrap().as_str()).unwrap();
+            assert!(address.is_ascii());
+            assert!(address.parse::<lettre::Address>().is_ok());
         }
     }
 }

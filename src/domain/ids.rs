@@ -1,9 +1,6 @@
 //! Typed ids (the idea of lemmy's `newtypes.rs`): an event's id cannot be
 //! passed where a room's is meant. Stored as text (UUIDs) on both backends.
 
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql};
-use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 macro_rules! id_type {
@@ -49,21 +46,11 @@ macro_rules! id_type {
             }
         }
 
-        impl<DB: Backend> ToSql<Text, DB> for $name
-        where
-            str: ToSql<Text, DB>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                self.0.as_str().to_sql(out)
-            }
-        }
+        stored_as_text!($name);
 
-        impl<DB: Backend> FromSql<Text, DB> for $name
-        where
-            String: FromSql<Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                String::from_sql(bytes).map(Self)
+        impl $name {
+            fn from_stored(stored: String) -> Result<Self, String> {
+                Ok(Self(stored))
             }
         }
     )+};

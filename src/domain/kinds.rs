@@ -3,9 +3,6 @@
 //! the idea of vaultwarden's `impl_FromToSqlText!`); a stored value that is
 //! not one of the set is an error when read, never silently another value.
 
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql};
-use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use super::Invalid;
@@ -24,28 +21,7 @@ macro_rules! text_enum {
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
-        impl<DB: Backend> ToSql<Text, DB> for $name
-        where
-            str: ToSql<Text, DB>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                self.as_str().to_sql(out)
-            }
-        }
-
-        impl<DB: Backend> FromSql<Text, DB> for $name
-        where
-            String: FromSql<Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                let stored = String::from_sql(bytes)?;
-                Self::ALL
-                    .iter()
-                    .find(|v| v.as_str() == stored)
-                    .copied()
-                    .ok_or_else(|| format!("{stored:?} is not a stored {}", stringify!($name)).into())
-            }
-        }
+        stored_as_text!($name);
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -60,6 +36,15 @@ macro_rules! text_enum {
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
+            }
+
+            /// A stored value; one outside the set is an error.
+            fn from_stored(stored: String) -> Result<Self, String> {
+                Self::ALL
+                    .iter()
+                    .find(|v| v.as_str() == stored)
+                    .copied()
+                    .ok_or_else(|| format!("{stored:?} is not a stored {}", stringify!($name)))
             }
 
             /// The i18n key of its human label.
@@ -189,6 +174,7 @@ mod tests {
         keys.extend(EventStatus::ALL.iter().map(|v| v.label_key()));
         keys.extend(RegistrationStatus::ALL.iter().map(|v| v.label_key()));
         keys.extend(OutboxStatus::ALL.iter().map(|v| v.label_key()));
+        keys.extend(MailKind::ALL.iter().map(|v| v.label_key()));
         let mail: Vec<String> = MailKind::ALL
             .iter()
             .flat_map(|kind| {

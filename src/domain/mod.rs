@@ -2,6 +2,36 @@
 //! `parse` that returns `Result`, so that unchecked input cannot reach db/,
 //! email/ or ical/.
 
+/// Stores a type as its text on both backends (diesel `ToSql`/`FromSql`
+/// over `Text`): written as `as_str()`, read back through
+/// `from_stored(String) -> Result<Self, String>` (an error names the value).
+macro_rules! stored_as_text {
+    ($name:ty) => {
+        impl<DB: diesel::backend::Backend> diesel::serialize::ToSql<diesel::sql_types::Text, DB>
+            for $name
+        where
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB: diesel::backend::Backend> diesel::deserialize::FromSql<diesel::sql_types::Text, DB>
+            for $name
+        where
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                Self::from_stored(String::from_sql(bytes)?).map_err(Into::into)
+            }
+        }
+    };
+}
+
 mod country;
 mod email;
 mod ids;
@@ -16,7 +46,7 @@ mod token;
 mod website;
 
 pub use country::Country;
-pub use email::EmailAddress;
+pub use email::{EmailAddress, ascii_form};
 pub use ids::{
     ApiTokenId, EventId, OrganizationId, OutboxId, RegistrationId, RoomId, UserId, VenueId,
 };

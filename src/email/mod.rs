@@ -249,6 +249,8 @@ pub fn to_message(
     to: &str,
 ) -> anyhow::Result<Message> {
     let from: Mailbox = Mailbox::new(Some(site_name.to_owned()), from.parse()?);
+    // The envelope carries a Japanese domain in its punycode form.
+    let to = crate::domain::ascii_form(to).unwrap_or_else(|| to.to_owned());
     let to: Mailbox = Mailbox::new(Some(to_name.to_owned()), to.parse()?);
     let mut parts = MultiPart::alternative()
         .singlepart(

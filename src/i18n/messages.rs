@@ -3,6 +3,7 @@
 #[rustfmt::skip]
 pub const MESSAGES: &[(&str, &str, &str)] = &[
     // Validation of single fields.
+    ("form.required", "必須", "required"),
     ("invalid.required", "入力してください。", "This field is required."),
     ("invalid.too_long", "{max}文字以内で入力してください（現在{actual}文字）。", "Use at most {max} characters (this has {actual})."),
     ("invalid.control_characters", "制御文字は使えません。", "Control characters are not allowed."),
@@ -134,6 +135,15 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("mail.manage", "登録内容の確認・キャンセル・データ削除", "See, cancel or delete your registration"),
     ("mail.feed", "あなたの参加予定をカレンダーで購読", "Your registrations as a calendar feed"),
     ("mail.unsubscribe", "このイベントのリマインダーを停止", "Stop reminders for this event"),
+    // The kinds of mail, as the outbox page names them.
+    ("mail.confirmed", "参加確定", "Confirmation"),
+    ("mail.waitlisted", "キャンセル待ち", "Waitlisted"),
+    ("mail.promoted", "繰り上げ", "Promoted from the waitlist"),
+    ("mail.changed", "変更のお知らせ", "Change"),
+    ("mail.event_cancelled", "イベント中止", "Event cancelled"),
+    ("mail.registration_cancelled", "登録取消", "Registration cancelled"),
+    ("mail.reminder", "リマインダー", "Reminder"),
+    ("mail.already_registered", "登録済みのお知らせ", "Already registered"),
     ("mail.confirmed.subject", "【参加登録完了】{title}", "Registration confirmed: {title}"),
     ("mail.confirmed.intro", "お申し込みありがとうございます。参加登録が完了しました。カレンダーの招待を添付しています。", "Thank you for registering; your place is confirmed. A calendar invitation is attached."),
     ("mail.waitlisted.subject", "【キャンセル待ち】{title}", "On the waitlist: {title}"),

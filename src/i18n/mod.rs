@@ -86,7 +86,7 @@ mod tests {
     /// `Field::new("…")` (its label `field.…`), and every string literal in
     /// the code shaped like a key of a known group (`reminder.in_days`).
     /// Keys that are put together at run time are listed by their types
-    /// (`label_key`, `MailKind::subject_key`) and checked in their tests.
+    /// (`label_key`, `MailKind::text_keys`) and checked in their tests.
     #[test]
     fn keys_used_in_templates_and_code_exist() {
         let roots = [

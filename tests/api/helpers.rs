@@ -239,24 +239,27 @@ impl TestApp {
     }
 
     /// How many messages of each `(kind, status)` are due and not sent,
-    /// in flight, failed or dead. (Reminders due later are not counted:
-    /// they are the future, not left-over work.)
+    /// waiting for a retry, in flight, failed or dead. (Reminders due later,
+    /// never tried, are not counted: they are the future, not left-over work.)
     pub fn unfinished_mail(&self) -> std::collections::BTreeMap<(String, String), usize> {
         use diesel::prelude::*;
         use musubi::db::schema::outbox;
-        let Ok(mut conn) = self.pool.get() else {
-            return Default::default();
-        };
+        let mut conn = self
+            .pool
+            .get()
+            .expect("a connection to count the mail left");
         let now = chrono::Utc::now().naive_utc();
         let rows: Vec<(String, String)> = outbox::table
             .filter(
                 outbox::status
                     .eq_any(["sending", "failed", "dead"])
-                    .or(outbox::status.eq("pending").and(outbox::due_at.le(now))),
+                    .or(outbox::status
+                        .eq("pending")
+                        .and(outbox::due_at.le(now).or(outbox::attempts.gt(0)))),
             )
             .select((outbox::kind, outbox::status))
             .load(&mut *conn)
-            .unwrap_or_default();
+            .expect("counting the mail left");
         let mut counts = std::collections::BTreeMap::new();
         for row in rows {
             *counts.entry(row).or_default() += 1;

@@ -108,7 +108,7 @@ async fn new_event(
     let choices = event_choices(&state, &ctx).await?;
     let defaults = EventFields {
         time_zone: Some("Asia/Tokyo".into()),
-        status: Some("draft".into()),
+        status: Some(EventStatus::Draft.to_string()),
         ..Default::default()
     };
     let form = event_form(&ctx, "/admin/events".into(), &defaults, &choices);

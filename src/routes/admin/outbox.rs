@@ -56,7 +56,7 @@ async fn outbox_page(
             ),
             error: row.last_error.unwrap_or_default(),
             id: row.id.to_string(),
-            kind: row.kind.to_string(),
+            kind: ctx.t(row.kind.label_key()).to_owned(),
             recipient,
             status: row.status.to_string(),
             status_label: ctx.t(row.status.label_key()).to_owned(),

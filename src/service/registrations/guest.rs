@@ -51,12 +51,7 @@ pub fn cancel(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> 
         let event = edb::find(conn, &registration.event_id)?.ok_or(AppError::NotFound)?;
         rdb::lock_event(conn, &event.id)?;
         let was_confirmed = registration.status == RegistrationStatus::Confirmed;
-        rdb::set_status(
-            conn,
-            &registration.id,
-            RegistrationStatus::Cancelled.as_str(),
-            now,
-        )?;
+        rdb::set_status(conn, &registration.id, RegistrationStatus::Cancelled, now)?;
         outbox::drop_pending_reminders(conn, &event.id, Some(&registration.id))?;
         if event.status != EventStatus::Cancelled {
             enqueue(

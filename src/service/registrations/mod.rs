@@ -289,12 +289,7 @@ pub fn promote_waitlisted(
         if !rdb::take_seat(conn, event_id)? {
             break;
         }
-        rdb::set_status(
-            conn,
-            &waiting.id,
-            RegistrationStatus::Confirmed.as_str(),
-            now,
-        )?;
+        rdb::set_status(conn, &waiting.id, RegistrationStatus::Confirmed, now)?;
         let registration = rdb::find(conn, &waiting.id)?.ok_or(AppError::NotFound)?;
         enqueue(conn, MailKind::Promoted, &registration, &event, None, now)?;
         schedule_reminders(conn, &registration, &event, now)?;
