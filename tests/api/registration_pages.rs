@@ -71,6 +71,31 @@ async fn the_form_keeps_the_input_and_names_each_problem(backend: Backend) {
     );
     assert!(page.contains("class=\"error\""));
 
+    // An address typed with the Japanese input on (full-width letters) is
+    // one a relay without SMTPUTF8 would refuse after the guest has left:
+    // refused here, with the reason, and nothing is queued.
+    let r = submit_form(
+        &app,
+        "partnering-day",
+        &[
+            ("name", "山田 花子"),
+            ("email", "ｈａｎａｋｏ@osaka-bio.example.jp"),
+            ("organization", "大阪バイオ株式会社"),
+            ("country", "JP"),
+            ("time_zone", "Asia/Tokyo"),
+            ("language", "ja"),
+            ("consent", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Use Latin letters, digits and symbols before the @"),
+        "{page}"
+    );
+    assert!(app.unfinished_mail().is_empty());
+
     // A request from another site (no CSRF token) changes nothing.
     let r = reqwest::Client::new()
         .post(app.url("/events/partnering-day/register"))
