@@ -221,6 +221,34 @@ pub fn feed_generations(conn: &mut DbConn, email_keys: &[&str]) -> QueryResult<V
         .load(conn)
 }
 
+/// Creates the personal feeds (generation 1) of these emails, in one
+/// statement; emails that have one keep it. `feeds` is `(email_key,
+/// token_hash of generation 1)`.
+pub fn create_feeds(
+    conn: &mut DbConn,
+    feeds: &[(String, String)],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if feeds.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = feeds
+        .iter()
+        .map(|(key, hash)| {
+            (
+                guest_feeds::email_key.eq(key),
+                guest_feeds::generation.eq(1),
+                guest_feeds::token_hash.eq(hash),
+                guest_feeds::updated_at.eq(now),
+            )
+        })
+        .collect();
+    let insert = diesel::insert_into(guest_feeds::table)
+        .values(&rows)
+        .on_conflict_do_nothing();
+    per_backend!(conn, |c| insert.execute(c)).map(drop)
+}
+
 /// The generation of an email's personal feed, created at 1 when missing.
 pub fn feed_generation(
     conn: &mut DbConn,

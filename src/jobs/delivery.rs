@@ -92,12 +92,30 @@ impl Worker {
                 .into_iter()
                 .map(|d| (d.event.id.clone(), Arc::new(d)))
                 .collect();
-            let emails: Vec<&str> = registrations
+            let mut emails: Vec<&str> = registrations
                 .values()
                 .map(|r| r.email_key.as_str())
                 .collect();
+            emails.sort_unstable();
+            emails.dedup();
             let mut generations: HashMap<String, i32> =
                 rdb::feed_generations(conn, &emails)?.into_iter().collect();
+            // Guests seen for the first time get their feed, all in one go.
+            let missing: Vec<(String, String)> = emails
+                .iter()
+                .filter(|key| !generations.contains_key(**key))
+                .map(|key| {
+                    (
+                        key.to_string(),
+                        keys.feed(key, 1).hash().as_str().to_owned(),
+                    )
+                })
+                .collect();
+            if !missing.is_empty() {
+                db::write_tx(conn, |conn| rdb::create_feeds(conn, &missing, db::now()))?;
+                let created: Vec<&str> = missing.iter().map(|(k, _)| k.as_str()).collect();
+                generations.extend(rdb::feed_generations(conn, &created)?);
+            }
             let mut contexts = Vec::with_capacity(rows.len());
             for row in &rows {
                 let (Some(registration), Some(event)) = (
@@ -107,19 +125,9 @@ impl Worker {
                     contexts.push(None);
                     continue;
                 };
-                let key = registration.email_key.clone();
-                let feed_generation = match generations.get(&key) {
-                    Some(g) => *g,
-                    None => {
-                        let g = rdb::ensure_feed(
-                            conn,
-                            &key,
-                            |g| keys.feed(&key, g).hash().as_str().to_owned(),
-                            db::now(),
-                        )?;
-                        generations.insert(key, g);
-                        g
-                    }
+                let Some(&feed_generation) = generations.get(&registration.email_key) else {
+                    contexts.push(None);
+                    continue;
                 };
                 contexts.push(Some(Context {
                     registration: registration.clone(),
