@@ -322,6 +322,23 @@ async fn registrations_past_the_rate_limit_get_429(backend: Backend) {
             StatusCode::TOO_MANY_REQUESTS
         ]
     );
+    // The form counts against the same allowance and says when to return.
+    let r = submit_form(
+        &direct,
+        "partnering-day",
+        &[
+            ("name", "大阪 太郎"),
+            ("email", "taro@osaka-bio.example.jp"),
+            ("organization", "大阪バイオ株式会社"),
+            ("country", "JP"),
+            ("time_zone", "Asia/Tokyo"),
+            ("language", "ja"),
+            ("consent", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get("retry-after").is_some());
     app.send_all_mail().await;
     direct.send_all_mail().await;
 }
