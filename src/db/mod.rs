@@ -173,13 +173,11 @@ fn versions(list: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
 /// the busy timeout. The mutex is per database file, not per process:
 /// writers of different databases (the tests run many side by side) do not
 /// wait for each other.
-struct WriterLocks {
-    by_file: std::sync::Mutex<std::collections::HashMap<String, &'static std::sync::Mutex<()>>>,
-}
-
-static WRITER_LOCKS: std::sync::LazyLock<WriterLocks> = std::sync::LazyLock::new(|| WriterLocks {
-    by_file: Default::default(),
-});
+/// The writer lock of each database file (by path); one small leak per
+/// file this process writes to.
+static WRITER_LOCKS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, &'static std::sync::Mutex<()>>>,
+> = std::sync::LazyLock::new(Default::default);
 
 thread_local! {
     /// The writer locks this thread holds (by address), so that a write
@@ -204,10 +202,8 @@ impl WriterGuard {
             .file;
         let lock: &'static std::sync::Mutex<()> = {
             let mut locks = WRITER_LOCKS
-                .by_file
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            // One small leak per database file this process writes to.
             locks
                 .entry(file)
                 .or_insert_with(|| Box::leak(Box::default()))
@@ -249,7 +245,7 @@ impl Drop for WriterGuard {
 }
 
 /// Runs `f` in one write transaction. On SQLite that is `BEGIN IMMEDIATE`
-/// under the file's [`WriterLocks`] entry, which takes the write lock up
+/// under the file's entry in [`WRITER_LOCKS`], which takes the write lock up
 /// front: concurrent writers queue instead of failing with SQLITE_BUSY when
 /// they upgrade a read.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
