@@ -9,7 +9,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, organizations, registrations, venues};
+use super::{events, meetings, organizations, registrations, venues};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +43,11 @@ use super::{events, organizations, registrations, venues};
         events::update,
         events::cancel,
         registrations::create,
+        meetings::list,
+        meetings::get,
+        meetings::create,
+        meetings::update,
+        meetings::cancel,
     ),
     modifiers(&BearerToken, &AnyOperation),
     tags(
@@ -50,6 +55,7 @@ use super::{events, organizations, registrations, venues};
         (name = "venues", description = "Venues and their rooms"),
         (name = "events", description = "Joint events"),
         (name = "registrations", description = "Registering for an event"),
+        (name = "meetings", description = "Private business meetings with overseas companies (organizers only)"),
     )
 )]
 pub struct ApiDoc;
@@ -156,17 +162,22 @@ mod tests {
             [
                 "GET /events",
                 "GET /events/{slug}",
+                "GET /meetings",
+                "GET /meetings/{id}",
                 "GET /organizations",
                 "GET /organizations/{slug}",
                 "GET /venues",
                 "GET /venues/{slug}",
                 "PATCH /events/{slug}",
+                "PATCH /meetings/{id}",
                 "PATCH /organizations/{slug}",
                 "PATCH /rooms/{id}",
                 "PATCH /venues/{slug}",
                 "POST /events",
                 "POST /events/{slug}/cancel",
                 "POST /events/{slug}/registrations",
+                "POST /meetings",
+                "POST /meetings/{id}/cancel",
                 "POST /organizations",
                 "POST /venues",
                 "POST /venues/{slug}/rooms",

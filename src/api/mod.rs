@@ -4,6 +4,7 @@
 
 pub mod doc;
 mod events;
+mod meetings;
 mod organizations;
 mod registrations;
 mod venues;
@@ -36,6 +37,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(venues::config)
             .configure(events::config)
             .configure(registrations::config)
+            .configure(meetings::config)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError(AppError::NotFound))
             })),

@@ -24,6 +24,8 @@ pub struct Settings {
     pub pool_size: u32,
     /// The sender of mail and the ORGANIZER of calendar entries.
     pub mail_from: String,
+    /// Where notices for the organizers go (an attendee declined a meeting).
+    pub organizer_email: String,
     /// Where mail goes: an SMTP server, or .eml files in `mail_dir`.
     pub mail: MailSettings,
     /// Derives the tokens in guests' links; stored in the database when not set.
@@ -98,6 +100,7 @@ struct RawSettings {
     workers: String,
     pool_size: String,
     mail_from: String,
+    organizer_email: String,
     smtp_url: String,
     mail_dir: String,
     mail_max_attempts: String,
@@ -167,6 +170,7 @@ impl Settings {
                 "workers",
                 "pool_size",
                 "mail_from",
+                "organizer_email",
                 "smtp_url",
                 "mail_dir",
                 "mail_max_attempts",
@@ -247,6 +251,18 @@ impl Settings {
                 .as_str()
                 .to_owned(),
         };
+        let organizer_email = match raw.organizer_email.trim() {
+            "" => mail_from.clone(),
+            given => crate::domain::EmailAddress::parse(given)
+                .map_err(|_| {
+                    SettingsError::new(
+                        "organizer_email",
+                        format!("'{given}' is not an email address"),
+                    )
+                })?
+                .as_str()
+                .to_owned(),
+        };
         let smtp_url = match raw.smtp_url.trim() {
             "" => None,
             given => Some(SmtpUrl::parse(given).map_err(|m| SettingsError::new("smtp_url", m))?),
@@ -298,6 +314,7 @@ impl Settings {
             workers,
             pool_size,
             mail_from,
+            organizer_email,
             mail,
             secret_key,
             rate_limit_per_minute: number(

@@ -7,7 +7,7 @@ use super::DbConn;
 use super::organizations::Organization;
 use super::schema::{event_organizers, events, organizations, room_bookings, rooms, venues};
 use super::venues::{Room, Venue};
-use crate::domain::{EventId, OrganizationId, RoomId, VenueId};
+use crate::domain::{EventId, OrganizationId, VenueId};
 use crate::domain::{EventKind, EventStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -123,7 +123,8 @@ pub fn list(conn: &mut DbConn, filter: EventFilter<'_>) -> QueryResult<Vec<Event
         let at_venue = room_bookings::table
             .inner_join(rooms::table)
             .filter(rooms::venue_id.eq(venue_id))
-            .select(room_bookings::event_id);
+            .filter(room_bookings::event_id.is_not_null())
+            .select(room_bookings::event_id.assume_not_null());
         query = query.filter(events::id.eq_any(at_venue));
     }
     if let Some(organization_id) = filter.organization_id {
@@ -223,71 +224,6 @@ pub fn set_organizers(
     Ok(())
 }
 
-/// Replaces the room bookings of an event with `room_ids` over its interval.
-pub fn set_bookings(
-    conn: &mut DbConn,
-    event_id: &EventId,
-    room_ids: &[&RoomId],
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
-    active: bool,
-) -> QueryResult<()> {
-    diesel::delete(room_bookings::table.filter(room_bookings::event_id.eq(event_id)))
-        .execute(conn)?;
-    for room in room_ids {
-        diesel::insert_into(room_bookings::table)
-            .values((
-                room_bookings::event_id.eq(event_id),
-                room_bookings::room_id.eq(*room),
-                room_bookings::starts_at.eq(starts_at),
-                room_bookings::ends_at.eq(ends_at),
-                room_bookings::active.eq(active),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// Serializes bookings of these rooms until the transaction ends. On
-/// PostgreSQL that is a row lock on the rooms (in id order, so that two
-/// writers cannot deadlock); on SQLite the `BEGIN IMMEDIATE` of `write_tx`
-/// already holds the database's single write lock.
-pub fn lock_rooms(conn: &mut DbConn, room_ids: &[&RoomId]) -> QueryResult<()> {
-    match conn {
-        DbConn::Pg(pg) => rooms::table
-            .filter(rooms::id.eq_any(room_ids))
-            .select(rooms::id)
-            .order(rooms::id.asc())
-            .for_update()
-            .load::<String>(pg)
-            .map(drop),
-        DbConn::Sqlite(_) => Ok(()),
-    }
-}
-
-/// Active bookings of these rooms that overlap [starts_at, ends_at), other
-/// than the event's own: (room id, the event holding it).
-pub fn overlapping_bookings(
-    conn: &mut DbConn,
-    room_ids: &[&RoomId],
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
-    except_event_id: Option<&EventId>,
-) -> QueryResult<Vec<(RoomId, Event)>> {
-    let mut query = room_bookings::table
-        .inner_join(events::table)
-        .filter(room_bookings::room_id.eq_any(room_ids))
-        .filter(room_bookings::active.eq(true))
-        .filter(room_bookings::starts_at.lt(ends_at))
-        .filter(room_bookings::ends_at.gt(starts_at))
-        .select((room_bookings::room_id, Event::as_select()))
-        .into_boxed();
-    if let Some(id) = except_event_id {
-        query = query.filter(room_bookings::event_id.ne(id));
-    }
-    query.load(conn)
-}
-
 /// Organizers and rooms of many events, in two queries.
 pub fn with_details(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventDetails>> {
     let ids: Vec<&str> = list.iter().map(|e| e.id.as_str()).collect();
@@ -305,7 +241,7 @@ pub fn with_details(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<Even
         .filter(room_bookings::event_id.eq_any(&ids))
         .order((venues::name_en.asc(), rooms::name_en.asc()))
         .select((
-            room_bookings::event_id,
+            room_bookings::event_id.assume_not_null(),
             Room::as_select(),
             Venue::as_select(),
         ))

@@ -14,10 +14,12 @@ macro_rules! per_backend {
     };
 }
 
+pub mod bookings;
 pub mod data_version;
 pub mod events;
 pub mod keys;
 pub mod logins;
+pub mod meetings;
 pub mod organizations;
 pub mod outbox;
 pub mod registrations;

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::outbox;
-use crate::domain::{EventId, OutboxId, RegistrationId};
+use crate::domain::{AttendeeId, EventId, MeetingId, OutboxId, RegistrationId};
 use crate::domain::{MailKind, OutboxStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -16,9 +16,10 @@ pub struct OutboxRow {
     pub id: OutboxId,
     pub dedupe_key: String,
     pub kind: MailKind,
-    pub registration_id: RegistrationId,
-    pub event_id: EventId,
-    pub event_revision: i32,
+    pub registration_id: Option<RegistrationId>,
+    pub event_id: Option<EventId>,
+    /// The revision of the subject (event or meeting) when queued.
+    pub revision: i32,
     pub reminder_minutes: Option<i32>,
     pub status: OutboxStatus,
     pub due_at: NaiveDateTime,
@@ -28,6 +29,40 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub attendee_id: Option<AttendeeId>,
+    pub meeting_id: Option<MeetingId>,
+}
+
+/// Whom a message is for, and what about: a registration (about its
+/// event) or a meeting attendee (about the meeting). The table's CHECK
+/// holds exactly one of these pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Recipient<'a> {
+    Guest(&'a RegistrationId, &'a EventId),
+    Attendee(&'a AttendeeId, &'a MeetingId),
+}
+
+impl OutboxRow {
+    pub fn recipient(&self) -> Option<Recipient<'_>> {
+        match (
+            &self.registration_id,
+            &self.event_id,
+            &self.attendee_id,
+            &self.meeting_id,
+        ) {
+            (Some(r), Some(e), None, None) => Some(Recipient::Guest(r, e)),
+            (None, None, Some(a), Some(m)) => Some(Recipient::Attendee(a, m)),
+            _ => None,
+        }
+    }
+
+    /// One key per recipient, to keep each one's messages in order.
+    pub fn recipient_key(&self) -> Option<&str> {
+        match self.recipient()? {
+            Recipient::Guest(r, _) => Some(r.as_str()),
+            Recipient::Attendee(a, _) => Some(a.as_str()),
+        }
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -36,9 +71,11 @@ pub struct NewOutboxRow<'a> {
     pub id: &'a OutboxId,
     pub dedupe_key: &'a str,
     pub kind: MailKind,
-    pub registration_id: &'a RegistrationId,
-    pub event_id: &'a EventId,
-    pub event_revision: i32,
+    pub registration_id: Option<&'a RegistrationId>,
+    pub event_id: Option<&'a EventId>,
+    pub attendee_id: Option<&'a AttendeeId>,
+    pub meeting_id: Option<&'a MeetingId>,
+    pub revision: i32,
     pub reminder_minutes: Option<i32>,
     pub status: OutboxStatus,
     pub due_at: NaiveDateTime,
@@ -62,14 +99,14 @@ pub fn enqueue(conn: &mut DbConn, row: &NewOutboxRow<'_>) -> QueryResult<bool> {
 /// writer. The UPDATE repeats the due condition and answers the claimed
 /// rows with `RETURNING`.
 ///
-/// Messages of the registrations in `exclude` (still being sent by this
-/// worker) wait, so that one guest's messages keep their order.
+/// Messages of the recipients in `exclude` (still being sent by this
+/// worker) wait, so that one recipient's messages keep their order.
 pub fn claim(
     conn: &mut DbConn,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
-    exclude: &[RegistrationId],
+    exclude: &Busy,
 ) -> QueryResult<Vec<OutboxRow>> {
     let due = || {
         outbox::status
@@ -82,7 +119,16 @@ pub fn claim(
     super::write_tx(conn, |conn| {
         let candidates = outbox::table
             .filter(due())
-            .filter(outbox::registration_id.ne_all(exclude))
+            .filter(
+                outbox::registration_id
+                    .is_null()
+                    .or(outbox::registration_id.ne_all(&exclude.registrations)),
+            )
+            .filter(
+                outbox::attendee_id
+                    .is_null()
+                    .or(outbox::attendee_id.ne_all(&exclude.attendees)),
+            )
             .order((outbox::due_at.asc(), outbox::created_at.asc()))
             .limit(limit)
             .select(outbox::id);
@@ -108,6 +154,27 @@ pub fn claim(
         claimed.sort_by_key(|r| (r.due_at, r.created_at));
         Ok(claimed)
     })
+}
+
+/// Recipients whose messages are still being sent.
+#[derive(Debug, Default, Clone)]
+pub struct Busy {
+    pub registrations: Vec<RegistrationId>,
+    pub attendees: Vec<AttendeeId>,
+}
+
+impl Busy {
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a OutboxRow>) -> Self {
+        let mut busy = Self::default();
+        for row in rows {
+            match row.recipient() {
+                Some(Recipient::Guest(r, _)) => busy.registrations.push(r.clone()),
+                Some(Recipient::Attendee(a, _)) => busy.attendees.push(a.clone()),
+                None => {}
+            }
+        }
+        busy
+    }
 }
 
 /// Moves the lease of messages still claimed by this worker (status
@@ -227,6 +294,32 @@ pub fn mark_retry(
     )
 }
 
+/// Removes meeting reminders not yet sent, of one attendee or of a whole meeting.
+pub fn drop_pending_meeting_reminders(
+    conn: &mut DbConn,
+    meeting_id: &MeetingId,
+    attendee_id: Option<&AttendeeId>,
+) -> QueryResult<usize> {
+    let mut query = diesel::delete(outbox::table)
+        .filter(outbox::meeting_id.eq(meeting_id))
+        .filter(outbox::kind.eq(MailKind::MeetingReminder))
+        .filter(outbox::status.eq(OutboxStatus::Pending))
+        .into_boxed();
+    if let Some(id) = attendee_id {
+        query = query.filter(outbox::attendee_id.eq(id));
+    }
+    query.execute(conn)
+}
+
+/// Messages to one meeting attendee, oldest first.
+pub fn for_attendee(conn: &mut DbConn, attendee_id: &AttendeeId) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::attendee_id.eq(attendee_id))
+        .order(outbox::created_at.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
 /// Removes reminders not yet sent, of one registration or of a whole event.
 pub fn drop_pending_reminders(
     conn: &mut DbConn,
@@ -309,7 +402,7 @@ pub fn sent_recently(
         outbox::table
             .filter(outbox::kind.eq(kind))
             .filter(outbox::created_at.ge(since))
-            .filter(outbox::registration_id.eq_any(of_email)),
+            .filter(outbox::registration_id.eq_any(of_email.nullable())),
     ))
     .get_result(conn)
 }

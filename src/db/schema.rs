@@ -69,6 +69,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    meeting_attendees (id) {
+        id -> Text,
+        meeting_id -> Text,
+        position -> Int4,
+        email -> Text,
+        email_key -> Text,
+        name -> Text,
+        organization_id -> Nullable<Text>,
+        organization -> Nullable<Text>,
+        country -> Text,
+        time_zone -> Text,
+        language -> Text,
+        partstat -> Text,
+        token_hash -> Text,
+        reminders -> Bool,
+        answered_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        title_ja -> Text,
+        title_en -> Text,
+        agenda -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        time_zone -> Text,
+        room_id -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        event_id -> Nullable<Text>,
+        interpreter -> Nullable<Text>,
+        status -> Text,
+        revision -> Int4,
+        reminder_offsets -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Text,
         slug -> Text,
@@ -88,9 +132,9 @@ diesel::table! {
         id -> Text,
         dedupe_key -> Text,
         kind -> Text,
-        registration_id -> Text,
-        event_id -> Text,
-        event_revision -> Int4,
+        registration_id -> Nullable<Text>,
+        event_id -> Nullable<Text>,
+        revision -> Int4,
         reminder_minutes -> Nullable<Int4>,
         status -> Text,
         due_at -> Timestamp,
@@ -100,6 +144,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        attendee_id -> Nullable<Text>,
+        meeting_id -> Nullable<Text>,
     }
 }
 
@@ -127,12 +173,14 @@ diesel::table! {
 }
 
 diesel::table! {
-    room_bookings (event_id, room_id) {
-        event_id -> Text,
+    room_bookings (id) {
+        event_id -> Nullable<Text>,
         room_id -> Text,
         starts_at -> Timestamp,
         ends_at -> Timestamp,
         active -> Bool,
+        id -> Text,
+        meeting_id -> Nullable<Text>,
     }
 }
 
@@ -166,6 +214,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    staff_feeds (user_id) {
+        user_id -> Text,
+        generation -> Int4,
+        token_hash -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Text,
         email -> Text,
@@ -193,13 +250,21 @@ diesel::table! {
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(event_organizers -> events (event_id));
 diesel::joinable!(event_organizers -> organizations (organization_id));
+diesel::joinable!(meeting_attendees -> meetings (meeting_id));
+diesel::joinable!(meeting_attendees -> organizations (organization_id));
+diesel::joinable!(meetings -> events (event_id));
+diesel::joinable!(meetings -> rooms (room_id));
 diesel::joinable!(outbox -> events (event_id));
+diesel::joinable!(outbox -> meeting_attendees (attendee_id));
+diesel::joinable!(outbox -> meetings (meeting_id));
 diesel::joinable!(outbox -> registrations (registration_id));
 diesel::joinable!(registrations -> events (event_id));
 diesel::joinable!(room_bookings -> events (event_id));
+diesel::joinable!(room_bookings -> meetings (meeting_id));
 diesel::joinable!(room_bookings -> rooms (room_id));
 diesel::joinable!(rooms -> venues (venue_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(staff_feeds -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
@@ -208,6 +273,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     guest_feeds,
     login_failures,
+    meeting_attendees,
+    meetings,
     organizations,
     outbox,
     registrations,
@@ -215,6 +282,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rooms,
     service_keys,
     sessions,
+    staff_feeds,
     users,
     venues,
 );

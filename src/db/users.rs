@@ -191,3 +191,55 @@ pub fn delete_session(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -
     .execute(conn)
     .map(drop)
 }
+
+/// The generation of an organizer's staff calendar, created at 1 when missing.
+pub fn staff_feed_generation(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    token_hash_of: impl Fn(i32) -> String,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    use super::schema::staff_feeds;
+    let insert = diesel::insert_into(staff_feeds::table)
+        .values((
+            staff_feeds::user_id.eq(user_id),
+            staff_feeds::generation.eq(1),
+            staff_feeds::token_hash.eq(token_hash_of(1)),
+            staff_feeds::updated_at.eq(now),
+        ))
+        .on_conflict_do_nothing();
+    per_backend!(conn, |c| insert.execute(c))?;
+    staff_feeds::table
+        .find(user_id)
+        .select(staff_feeds::generation)
+        .first(conn)
+}
+
+/// Moves an organizer's staff calendar to a new generation; the old URL stops working.
+pub fn rotate_staff_feed(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    token_hash_of: impl Fn(i32) -> String,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    use super::schema::staff_feeds;
+    let next = staff_feed_generation(conn, user_id, &token_hash_of, now)? + 1;
+    diesel::update(staff_feeds::table.find(user_id))
+        .set((
+            staff_feeds::generation.eq(next),
+            staff_feeds::token_hash.eq(token_hash_of(next)),
+            staff_feeds::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(next)
+}
+
+/// The organizer whose staff calendar has this token.
+pub fn user_of_staff_feed(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<UserId>> {
+    use super::schema::staff_feeds;
+    staff_feeds::table
+        .filter(staff_feeds::token_hash.eq(token_hash))
+        .select(staff_feeds::user_id)
+        .first(conn)
+        .optional()
+}

@@ -67,4 +67,8 @@ id_type!(
     UserId,
     /// An organizer's API token (its id, never its secret).
     ApiTokenId,
+    /// A business meeting (or, later, a partnering meeting).
+    MeetingId,
+    /// One attendee of one meeting.
+    AttendeeId,
 );

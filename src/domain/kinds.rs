@@ -118,6 +118,17 @@ text_enum!(
         Reminder => "reminder",
         // To a guest who registered again: their link, at most once an hour.
         AlreadyRegistered => "already_registered",
+        // To a meeting attendee: the first invite (iTIP REQUEST).
+        MeetingInvite => "meeting_invite",
+        // A new REQUEST: a new time or place, or a changed attendee list.
+        MeetingUpdated => "meeting_updated",
+        // The meeting was cancelled (CANCEL to every attendee).
+        MeetingCancelled => "meeting_cancelled",
+        // This attendee was taken off the list (CANCEL for their copy).
+        MeetingRemoved => "meeting_removed",
+        MeetingReminder => "meeting_reminder",
+        // To the organizer address: an attendee declined.
+        MeetingDeclined => "meeting_declined",
     }
 );
 
@@ -127,6 +138,36 @@ impl MailKind {
     pub fn text_keys(self) -> (String, String) {
         let kind = self.label_key();
         (format!("{kind}.subject"), format!("{kind}.intro"))
+    }
+}
+
+text_enum!(
+    /// A business meeting takes place or not; cancelled is final.
+    MeetingStatus, "invalid.choice", "meeting_status" {
+        Confirmed => "confirmed",
+        Cancelled => "cancelled",
+    }
+);
+
+text_enum!(
+    /// An attendee's answer to a meeting invite (iCalendar PARTSTAT).
+    PartStat, "invalid.choice", "partstat" {
+        NeedsAction => "needs_action",
+        Accepted => "accepted",
+        Tentative => "tentative",
+        Declined => "declined",
+    }
+);
+
+impl PartStat {
+    /// The iCalendar value (RFC 5545 3.2.12).
+    pub fn ical(self) -> &'static str {
+        match self {
+            PartStat::NeedsAction => "NEEDS-ACTION",
+            PartStat::Accepted => "ACCEPTED",
+            PartStat::Tentative => "TENTATIVE",
+            PartStat::Declined => "DECLINED",
+        }
     }
 }
 
@@ -175,6 +216,8 @@ mod tests {
         keys.extend(RegistrationStatus::ALL.iter().map(|v| v.label_key()));
         keys.extend(OutboxStatus::ALL.iter().map(|v| v.label_key()));
         keys.extend(MailKind::ALL.iter().map(|v| v.label_key()));
+        keys.extend(MeetingStatus::ALL.iter().map(|v| v.label_key()));
+        keys.extend(PartStat::ALL.iter().map(|v| v.label_key()));
         let mail: Vec<String> = MailKind::ALL
             .iter()
             .flat_map(|kind| {

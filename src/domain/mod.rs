@@ -37,6 +37,7 @@ mod email;
 mod ids;
 mod kinds;
 mod language;
+mod meeting;
 pub mod network;
 mod reminders;
 mod slug;
@@ -48,12 +49,15 @@ mod website;
 pub use country::Country;
 pub use email::{EmailAddress, ascii_form};
 pub use ids::{
-    ApiTokenId, EventId, OrganizationId, OutboxId, RegistrationId, RoomId, UserId, VenueId,
+    ApiTokenId, AttendeeId, EventId, MeetingId, OrganizationId, OutboxId, RegistrationId, RoomId,
+    UserId, VenueId,
 };
 pub use kinds::{
-    EventKind, EventStatus, MailKind, OrganizationKind, OutboxStatus, RegistrationStatus,
+    EventKind, EventStatus, MailKind, MeetingStatus, OrganizationKind, OutboxStatus, PartStat,
+    RegistrationStatus,
 };
 pub use language::Language;
+pub use meeting::LanguagePair;
 pub use reminders::ReminderOffsets;
 pub use slug::Slug;
 pub use text::{Capacity, Description, Name, RoomName};

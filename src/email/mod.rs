@@ -2,6 +2,7 @@
 //! (subject, plain text, HTML and, for invites, an iTIP calendar part), and
 //! sending it over SMTP or into .eml files.
 
+pub mod meeting;
 mod transport;
 
 pub use transport::{Mailer, SendError};
@@ -47,8 +48,8 @@ pub struct MailInput<'a> {
 
 #[derive(Template)]
 #[template(path = "email/subject.txt")]
-struct Subject<'a> {
-    subject: &'a str,
+pub(crate) struct Subject<'a> {
+    pub(crate) subject: &'a str,
 }
 
 /// What the plain-text and HTML bodies show, already in the guest's language.
@@ -214,6 +215,13 @@ fn invite_method(kind: MailKind) -> Option<&'static str> {
         MailKind::Confirmed | MailKind::Promoted | MailKind::Changed => Some("REQUEST"),
         MailKind::EventCancelled | MailKind::RegistrationCancelled => Some("CANCEL"),
         MailKind::Waitlisted | MailKind::Reminder | MailKind::AlreadyRegistered => None,
+        // Meeting mail is composed by `meeting::compose`.
+        MailKind::MeetingInvite
+        | MailKind::MeetingUpdated
+        | MailKind::MeetingCancelled
+        | MailKind::MeetingRemoved
+        | MailKind::MeetingReminder
+        | MailKind::MeetingDeclined => None,
     }
 }
 
@@ -227,7 +235,7 @@ pub fn sequence_for(kind: MailKind, event_revision: i32) -> i32 {
     }
 }
 
-fn reminder_phrase(lang: Language, minutes: i32) -> String {
+pub(crate) fn reminder_phrase(lang: Language, minutes: i32) -> String {
     let (n, one, many) = if minutes % 1440 == 0 {
         (minutes / 1440, "reminder.in_one_day", "reminder.in_days")
     } else if minutes % 60 == 0 {

@@ -36,12 +36,22 @@ pub fn utc_stamp(t: NaiveDateTime) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-fn local_stamp(t: DateTime<Utc>, tz: Tz) -> String {
+pub fn local_stamp(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y%m%dT%H%M%S").to_string()
 }
 
 /// A full calendar of `events` with the VTIMEZONEs they need.
 pub fn calendar(info: &CalendarInfo<'_>, events: &[EventDetails]) -> String {
+    calendar_with_meetings(info, events, &[])
+}
+
+/// A full calendar of `events` and copies of meetings (a person's or the
+/// staff's), with the VTIMEZONEs they need.
+pub fn calendar_with_meetings(
+    info: &CalendarInfo<'_>,
+    events: &[EventDetails],
+    meetings: &[super::meeting::Copy<'_>],
+) -> String {
     let mut w = Writer::new();
     w.begin("VCALENDAR");
     w.raw("VERSION", &[], "2.0");
@@ -54,9 +64,27 @@ pub fn calendar(info: &CalendarInfo<'_>, events: &[EventDetails]) -> String {
     w.raw("REFRESH-INTERVAL", &[("VALUE", "DURATION")], "PT1H");
     w.raw("X-PUBLISHED-TTL", &[], "PT1H");
     w.raw("SOURCE", &[("VALUE", "URI")], info.source_url);
-    write_timezones(&mut w, events);
+    write_zones(
+        &mut w,
+        events
+            .iter()
+            .map(|d| {
+                (
+                    d.event.time_zone.as_str(),
+                    to_utc(d.event.starts_at),
+                    to_utc(d.event.ends_at),
+                )
+            })
+            .chain(meetings.iter().map(|c| {
+                let m = &c.details.meeting;
+                (m.time_zone.as_str(), to_utc(m.starts_at), to_utc(m.ends_at))
+            })),
+    );
     for d in events {
         write_event(&mut w, info, d);
+    }
+    for copy in meetings {
+        super::meeting::write_vevent(&mut w, info, copy);
     }
     w.end("VCALENDAR");
     w.finish()
@@ -66,14 +94,29 @@ pub fn calendar(info: &CalendarInfo<'_>, events: &[EventDetails]) -> String {
 /// of that zone's events. Only used zones: some parsers (Python's
 /// icalendar) stumble on a VTIMEZONE that no property refers to.
 pub fn write_timezones(w: &mut Writer, events: &[EventDetails]) {
+    write_zones(
+        w,
+        events.iter().map(|d| {
+            (
+                d.event.time_zone.as_str(),
+                to_utc(d.event.starts_at),
+                to_utc(d.event.ends_at),
+            )
+        }),
+    );
+}
+
+/// One VTIMEZONE per zone of these (zone, start, end) spans, in name
+/// order, covering the years of that zone's spans.
+pub fn write_zones<'a>(
+    w: &mut Writer,
+    spans: impl IntoIterator<Item = (&'a str, DateTime<Utc>, DateTime<Utc>)>,
+) {
     let mut zones: std::collections::BTreeMap<&'static str, Vec<DateTime<Utc>>> =
         Default::default();
-    for d in events {
-        let zone = TimeZone::from_stored(&d.event.time_zone);
-        zones
-            .entry(zone.name())
-            .or_default()
-            .extend([to_utc(d.event.starts_at), to_utc(d.event.ends_at)]);
+    for (zone, start, end) in spans {
+        let zone = TimeZone::from_stored(zone);
+        zones.entry(zone.name()).or_default().extend([start, end]);
     }
     for (name, instants) in zones {
         let tz = TimeZone::from_stored(name).tz();

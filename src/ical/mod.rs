@@ -2,6 +2,7 @@
 //! the feed builder.
 
 pub mod feed;
+pub mod meeting;
 pub mod vtimezone;
 pub mod writer;
 

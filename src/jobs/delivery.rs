@@ -11,11 +11,14 @@ use rand::Rng;
 use super::Worker;
 use crate::db;
 use crate::db::events::{self as edb, EventDetails};
-use crate::db::outbox::OutboxRow;
+use crate::db::meetings::{self as mdb, Attendee, MeetingDetails};
+use crate::db::outbox::{OutboxRow, Recipient};
 use crate::db::registrations::{self as rdb, Registration};
 use crate::domain::{
-    EventId, EventStatus, Language, MailKind, OutboxStatus, RegistrationId, RegistrationStatus,
+    AttendeeId, EventId, EventStatus, Language, MailKind, MeetingId, MeetingStatus, OutboxStatus,
+    PartStat, RegistrationId, RegistrationStatus,
 };
+use crate::email::meeting::{MeetingLinks, MeetingMail};
 use crate::email::{self, Links, MailInput};
 use crate::error::AppError;
 use crate::i18n::t;
@@ -57,10 +60,17 @@ pub(super) enum Outcome {
 
 /// What a message needs besides its outbox row.
 #[derive(Clone)]
-pub(super) struct Context {
-    registration: Registration,
-    event: Arc<EventDetails>,
-    feed_generation: i32,
+pub(super) enum Context {
+    Guest {
+        registration: Registration,
+        event: Arc<EventDetails>,
+        feed_generation: i32,
+    },
+    Attendee {
+        attendee: Attendee,
+        meeting: Arc<MeetingDetails>,
+        feed_generation: i32,
+    },
 }
 
 pub(super) struct Decision {
@@ -69,38 +79,66 @@ pub(super) struct Decision {
 }
 
 impl Worker {
-    /// What each message needs, read in one go: the registrations, the
-    /// events with their details and the guests' feed generations, each in
-    /// one query for the whole batch (a feed is created only for an email
-    /// seen for the first time).
+    /// What each message needs, read in one go: the registrations and
+    /// attendees, the events and meetings with their details and the
+    /// recipients' feed generations, each in one query for the whole batch
+    /// (a feed is created only for an email seen for the first time).
     pub(super) async fn load(
         &self,
         rows: Vec<OutboxRow>,
     ) -> Result<Vec<Option<Context>>, AppError> {
         let keys = self.keys.clone();
         service::run(&self.pool, move |conn| {
-            let ids: Vec<&RegistrationId> = rows.iter().map(|r| &r.registration_id).collect();
-            let registrations: HashMap<RegistrationId, Registration> = rdb::find_many(conn, &ids)?
-                .into_iter()
-                .map(|r| (r.id.clone(), r))
-                .collect();
-            let mut event_ids: Vec<&EventId> = rows.iter().map(|r| &r.event_id).collect();
+            let mut registration_ids: Vec<&RegistrationId> = Vec::new();
+            let mut event_ids: Vec<&EventId> = Vec::new();
+            let mut attendee_ids: Vec<&AttendeeId> = Vec::new();
+            let mut meeting_ids: Vec<&MeetingId> = Vec::new();
+            for row in &rows {
+                match row.recipient() {
+                    Some(Recipient::Guest(r, e)) => {
+                        registration_ids.push(r);
+                        event_ids.push(e);
+                    }
+                    Some(Recipient::Attendee(a, m)) => {
+                        attendee_ids.push(a);
+                        meeting_ids.push(m);
+                    }
+                    None => {}
+                }
+            }
             event_ids.sort_unstable();
             event_ids.dedup();
+            meeting_ids.sort_unstable();
+            meeting_ids.dedup();
+            let registrations: HashMap<RegistrationId, Registration> =
+                rdb::find_many(conn, &registration_ids)?
+                    .into_iter()
+                    .map(|r| (r.id.clone(), r))
+                    .collect();
             let found = edb::find_many(conn, &event_ids)?;
             let events: HashMap<EventId, Arc<EventDetails>> = edb::with_details(conn, found)?
                 .into_iter()
                 .map(|d| (d.event.id.clone(), Arc::new(d)))
                 .collect();
+            let found = mdb::find_many(conn, &meeting_ids)?;
+            let meetings: HashMap<MeetingId, Arc<MeetingDetails>> = mdb::with_details(conn, found)?
+                .into_iter()
+                .map(|d| (d.meeting.id.clone(), Arc::new(d)))
+                .collect();
+            let attendees: HashMap<&AttendeeId, &Attendee> = meetings
+                .values()
+                .flat_map(|m| m.attendees.iter().map(|a| (&a.attendee.id, &a.attendee)))
+                .collect();
             let mut emails: Vec<&str> = registrations
                 .values()
                 .map(|r| r.email_key.as_str())
+                .chain(attendees.values().map(|a| a.email_key.as_str()))
                 .collect();
             emails.sort_unstable();
             emails.dedup();
             let mut generations: HashMap<String, i32> =
                 rdb::feed_generations(conn, &emails)?.into_iter().collect();
-            // Guests seen for the first time get their feed, all in one go.
+            // Recipients seen for the first time get their feed, all in one go.
             let missing: Vec<(String, String)> = emails
                 .iter()
                 .filter(|key| !generations.contains_key(**key))
@@ -116,25 +154,27 @@ impl Worker {
                 let created: Vec<&str> = missing.iter().map(|(k, _)| k.as_str()).collect();
                 generations.extend(rdb::feed_generations(conn, &created)?);
             }
-            let mut contexts = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let (Some(registration), Some(event)) = (
-                    registrations.get(&row.registration_id),
-                    events.get(&row.event_id),
-                ) else {
-                    contexts.push(None);
-                    continue;
-                };
-                let Some(&feed_generation) = generations.get(&registration.email_key) else {
-                    contexts.push(None);
-                    continue;
-                };
-                contexts.push(Some(Context {
-                    registration: registration.clone(),
-                    event: event.clone(),
-                    feed_generation,
-                }));
-            }
+            let contexts = rows
+                .iter()
+                .map(|row| match row.recipient()? {
+                    Recipient::Guest(r, e) => {
+                        let registration = registrations.get(r)?;
+                        Some(Context::Guest {
+                            feed_generation: *generations.get(&registration.email_key)?,
+                            registration: registration.clone(),
+                            event: events.get(e)?.clone(),
+                        })
+                    }
+                    Recipient::Attendee(a, m) => {
+                        let attendee = *attendees.get(a)?;
+                        Some(Context::Attendee {
+                            feed_generation: *generations.get(&attendee.email_key)?,
+                            attendee: attendee.clone(),
+                            meeting: meetings.get(m)?.clone(),
+                        })
+                    }
+                })
+                .collect();
             Ok(contexts)
         })
         .await
@@ -147,26 +187,66 @@ impl Worker {
         context: Option<Context>,
         now: DateTime<Utc>,
     ) -> Delivery {
-        let Some(Context {
-            registration,
-            event,
-            feed_generation,
-        }) = context
-        else {
-            return Delivery::Skipped("guest or event deleted");
+        let Some(context) = context else {
+            return Delivery::Skipped("recipient or subject deleted");
         };
-        let kind = row.kind;
-        if let Some(why) = skip_reason(kind, &registration, &event, now) {
-            return Delivery::Skipped(why);
+        // A message that cannot be built will not build on a retry either.
+        let permanent = |error: String| Delivery::Failed {
+            transient: false,
+            error,
+        };
+        let built = match context {
+            Context::Guest {
+                registration,
+                event,
+                feed_generation,
+            } => {
+                if let Some(why) = skip_reason(row.kind, &registration, &event, now) {
+                    return Delivery::Skipped(why);
+                }
+                self.guest_message(row, &registration, &event, feed_generation)
+            }
+            Context::Attendee {
+                attendee,
+                meeting,
+                feed_generation,
+            } => {
+                if let Some(why) = meeting_skip_reason(row, &attendee, &meeting, now) {
+                    return Delivery::Skipped(why);
+                }
+                self.attendee_message(row, &attendee, &meeting, feed_generation)
+            }
+        };
+        let message = match built {
+            Ok(m) => m,
+            Err(e) => return permanent(e),
+        };
+        match self.mailer.send(&message, row.id.as_str()).await {
+            Ok(()) => Delivery::Sent,
+            Err(e) => Delivery::Failed {
+                transient: e.transient,
+                error: e.message,
+            },
         }
+    }
+
+    /// A message to a registered guest about their event.
+    fn guest_message(
+        &self,
+        row: &OutboxRow,
+        registration: &Registration,
+        event: &EventDetails,
+        feed_generation: i32,
+    ) -> Result<lettre::Message, String> {
+        let kind = row.kind;
         let token = self.keys.registration(&registration.id);
         let feed_token = self.keys.feed(&registration.email_key, feed_generation);
         let base = &self.settings.base_url;
         let input = MailInput {
             kind,
-            registration: &registration,
-            event: &event,
-            sequence: email::sequence_for(kind, row.event_revision),
+            registration,
+            event,
+            sequence: email::sequence_for(kind, row.revision),
             queued_at: row.created_at,
             message_key: row.id.as_str(),
             reminder_minutes: row.reminder_minutes,
@@ -179,33 +259,71 @@ impl Worker {
             host: &self.host,
             from: &self.settings.mail_from,
         };
-        // A message that cannot be built will not build on a retry either.
-        let permanent = |error: String| Delivery::Failed {
-            transient: false,
-            error,
-        };
-        let composed = match email::compose(&input) {
-            Ok(c) => c,
-            Err(e) => return permanent(format!("composing: {e}")),
-        };
+        let composed = email::compose(&input).map_err(|e| format!("composing: {e}"))?;
         let lang = Language::parse(&registration.language).unwrap_or_default();
-        let message = match email::to_message(
+        email::to_message(
             &composed,
             &self.settings.mail_from,
             t(lang, "site.name"),
             &registration.name,
             &registration.email,
-        ) {
-            Ok(m) => m,
-            Err(e) => return permanent(format!("building the message: {e}")),
+        )
+        .map_err(|e| format!("building the message: {e}"))
+    }
+
+    /// A message to a meeting attendee, or about one to the organizers.
+    fn attendee_message(
+        &self,
+        row: &OutboxRow,
+        attendee: &Attendee,
+        meeting: &MeetingDetails,
+        feed_generation: i32,
+    ) -> Result<lettre::Message, String> {
+        let kind = row.kind;
+        let token = self.keys.attendee(&attendee.id);
+        let feed_token = self.keys.feed(&attendee.email_key, feed_generation);
+        let base = &self.settings.base_url;
+        let notice = kind == MailKind::MeetingDeclined;
+        let page = if notice {
+            format!("{base}/admin/meetings/{}", meeting.meeting.id)
+        } else {
+            format!("{base}/meetings/{}", token.expose())
         };
-        match self.mailer.send(&message, row.id.as_str()).await {
-            Ok(()) => Delivery::Sent,
-            Err(e) => Delivery::Failed {
-                transient: e.transient,
-                error: e.message,
+        let input = MeetingMail {
+            kind,
+            attendee,
+            meeting,
+            sequence: row.revision,
+            queued_at: row.created_at,
+            message_key: row.id.as_str(),
+            reminder_minutes: row.reminder_minutes,
+            links: MeetingLinks {
+                page,
+                feed: format!("{base}/feeds/{}.ics", feed_token.expose()),
+                unsubscribe: format!("{base}/meetings/{}/unsubscribe", token.expose()),
             },
-        }
+            base_url: base,
+            host: &self.host,
+            from: &self.settings.mail_from,
+        };
+        let composed = email::meeting::compose(&input).map_err(|e| format!("composing: {e}"))?;
+        let lang = email::meeting::language(&input);
+        let (to_name, to) = if notice {
+            (
+                t(lang, "mail.organizers"),
+                self.settings.organizer_email.as_str(),
+            )
+        } else {
+            (attendee.name.as_str(), attendee.email.as_str())
+        };
+        email::to_message(
+            &composed,
+            &self.settings.mail_from,
+            t(lang, "site.name"),
+            to_name,
+            to,
+        )
+        .map_err(|e| format!("building the message: {e}"))
     }
 
     /// What to record: a temporary failure is retried until the attempts
@@ -274,6 +392,46 @@ fn skip_reason(
         if !registration.reminders {
             return Some("the guest turned reminders off");
         }
+    }
+    None
+}
+
+/// Why a meeting message should not go out any more, if it should not.
+fn meeting_skip_reason(
+    row: &OutboxRow,
+    attendee: &Attendee,
+    meeting: &MeetingDetails,
+    now: DateTime<Utc>,
+) -> Option<&'static str> {
+    let m = &meeting.meeting;
+    match row.kind {
+        MailKind::MeetingReminder => {
+            if db::to_utc(m.starts_at) <= now {
+                return Some("the meeting has started");
+            }
+            if m.status != MeetingStatus::Confirmed {
+                return Some("the meeting is cancelled");
+            }
+            if !attendee.is_listed() {
+                return Some("the attendee was taken off the list");
+            }
+            if attendee.partstat == PartStat::Declined {
+                return Some("the attendee declined");
+            }
+            if !attendee.reminders {
+                return Some("the attendee turned reminders off");
+            }
+        }
+        MailKind::MeetingInvite | MailKind::MeetingUpdated => {
+            if m.status != MeetingStatus::Confirmed || !attendee.is_listed() {
+                return Some("the invite no longer applies");
+            }
+            // Every later revision sent each listed attendee a newer REQUEST.
+            if row.revision < m.revision {
+                return Some("a newer invite replaces it");
+            }
+        }
+        _ => {}
     }
     None
 }

@@ -10,9 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 
 use crate::config::Settings;
-use crate::db::outbox::{self, OutboxRow};
+use crate::db::outbox::{self, Busy, OutboxRow};
 use crate::db::{self, Pool};
-use crate::domain::{OutboxId, RegistrationId};
+use crate::domain::OutboxId;
 use crate::email::Mailer;
 use crate::error::AppError;
 use crate::service::{self, keys::LinkKeys};
@@ -106,17 +106,13 @@ impl Worker {
     /// query round to load what the messages need, the sends side by side,
     /// one transaction to record the outcomes.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Round, AppError> {
-        let batch = self.fetch(now, Vec::new()).await?;
+        let batch = self.fetch(now, Busy::default()).await?;
         Ok(self.deliver_batch(batch, now).await)
     }
 
-    /// Claims due messages (not of the registrations in `exclude`) and loads
+    /// Claims due messages (not of the recipients in `exclude`) and loads
     /// what they need.
-    async fn fetch(
-        &self,
-        now: DateTime<Utc>,
-        exclude: Vec<RegistrationId>,
-    ) -> Result<Batch, AppError> {
+    async fn fetch(&self, now: DateTime<Utc>, exclude: Busy) -> Result<Batch, AppError> {
         let limit = (self.settings.mail.concurrency * 16) as i64;
         let at = db::from_utc(now);
         let rows = service::run(&self.pool, move |conn| {
@@ -141,13 +137,9 @@ impl Worker {
     /// the current one is being sent.
     async fn drain(&self, now: impl Fn() -> DateTime<Utc>) -> Result<Round, AppError> {
         let mut total = Round::default();
-        let mut batch = self.fetch(now(), Vec::new()).await?;
+        let mut batch = self.fetch(now(), Busy::default()).await?;
         while !batch.is_empty() {
-            let in_flight = batch
-                .items
-                .iter()
-                .map(|(r, _)| r.registration_id.clone())
-                .collect();
+            let in_flight = Busy::of(batch.items.iter().map(|(r, _)| r));
             let (this, at) = (self.clone(), now());
             let next = tokio::spawn(async move { this.fetch(at, in_flight).await });
             let round = self.deliver_batch(batch, now()).await;
@@ -182,7 +174,7 @@ impl Worker {
         for (row, context) in batch {
             match by_guest
                 .iter_mut()
-                .find(|g| g[0].0.registration_id == row.registration_id)
+                .find(|g| g[0].0.recipient_key() == row.recipient_key())
             {
                 Some(group) => group.push((row, context)),
                 None => by_guest.push(vec![(row, context)]),

@@ -17,7 +17,8 @@ use crate::error::AppError;
 use crate::http::AppState;
 use crate::http::feed_cache::{Rendered, rendered, respond};
 use crate::i18n::t;
-use crate::ical::feed::{CalendarInfo, calendar};
+use crate::ical::feed::{CalendarInfo, calendar, calendar_with_meetings};
+use crate::ical::meeting::{Copy, View};
 use crate::service::{self, events::PUBLIC_STATUSES};
 
 /// The feeds named by a slug, and which events each holds.
@@ -30,7 +31,8 @@ const SLUG_FEEDS: [SlugFeed; 3] = [
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/calendar.ics", web::get().to(all_events))
-        .route("/feeds/{token}.ics", web::get().to(personal));
+        .route("/feeds/{token}.ics", web::get().to(personal))
+        .route("/feeds/staff/{token}.ics", web::get().to(staff));
     for (path, scope) in SLUG_FEEDS {
         cfg.route(
             path,
@@ -46,9 +48,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     }
 }
 
-/// Cancelled events stay in feeds this long after their end, so that
-/// subscribed calendars see the cancellation and remove them.
-pub const CANCELLED_GRACE_DAYS: i64 = 30;
+pub use crate::service::calendars::CANCELLED_GRACE_DAYS;
 #[derive(Debug, Deserialize)]
 struct FeedQuery {
     lang: Option<String>,
@@ -197,59 +197,80 @@ async fn render(
     Ok(rendered(calendar(&info, &events), changed_at))
 }
 
-/// A guest's own feed: every event registered with their email address. A
-/// cancelled registration stays as cancelled for the grace period, so that
-/// subscribed calendars remove it. Not cached: it is small and private.
+/// A person's own feed: every event registered with their email address
+/// and their copy of every meeting they were invited to (see
+/// [`service::calendars::personal`]). Not cached: it is small and private.
 async fn personal(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::db::registrations as rdb;
-    use crate::domain::EventStatus;
-    use crate::domain::RegistrationStatus;
     let lang = language(&query)?;
     let token = token.into_inner();
-    let cutoff = db::now() - Duration::days(CANCELLED_GRACE_DAYS);
-    let (events, changed_at) = service::run(&state.pool, move |conn| {
-        let key = service::registrations::feed_owner(conn, &token)?;
-        let registrations = rdb::for_email(conn, &key)?;
-        let mut changed_at = NaiveDateTime::MIN;
-        let mut wanted: Vec<(crate::domain::EventId, bool)> = Vec::new();
-        for r in &registrations {
-            changed_at = changed_at.max(r.updated_at);
-            let active = r.status != RegistrationStatus::Cancelled;
-            match wanted.iter_mut().find(|(id, _)| *id == r.event_id) {
-                Some(entry) => entry.1 |= active,
-                None => wanted.push((r.event_id.clone(), active)),
-            }
-        }
-        let mut events = Vec::new();
-        for (event_id, active) in wanted {
-            let Some(mut event) = crate::db::events::find(conn, &event_id)? else {
-                continue;
-            };
-            if event.status == EventStatus::Draft {
-                continue;
-            }
-            if !active || event.status == EventStatus::Cancelled {
-                if event.ends_at < cutoff {
-                    continue;
-                }
-                if !active {
-                    // Matches the CANCEL the guest was sent.
-                    event.status = EventStatus::Cancelled;
-                    event.revision += 1;
-                }
-            }
-            changed_at = changed_at.max(event.updated_at);
-            events.push(event);
-        }
-        events.sort_by_key(|e| e.starts_at);
-        Ok((crate::db::events::with_details(conn, events)?, changed_at))
+    let p = service::run(&state.pool, move |conn| {
+        service::calendars::personal(conn, &token)
     })
     .await?;
+    let name = format!(
+        "{} – {}",
+        t(lang, "site.name"),
+        t(lang, "registration.personal_feed")
+    );
+    let copies: Vec<Copy<'_>> = p
+        .meetings
+        .iter()
+        .map(|(attendee, details)| Copy {
+            details,
+            view: View::Personal { attendee },
+        })
+        .collect();
+    private_calendar(&state, &req, lang, &name, &p.events, &copies, p.changed_at)
+}
+
+/// The staff calendar of one organizer account: every event and meeting.
+async fn staff(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = language(&query)?;
+    let token = token.into_inner();
+    let (events, meetings) = service::run(&state.pool, move |conn| {
+        service::calendars::staff(conn, &token)
+    })
+    .await?;
+    let name = format!(
+        "{} – {}",
+        t(lang, "site.name"),
+        t(lang, "admin.staff_calendar")
+    );
+    let changed_at = events
+        .iter()
+        .map(|d| d.event.updated_at)
+        .chain(meetings.iter().map(|d| d.meeting.updated_at))
+        .max()
+        .unwrap_or(NaiveDateTime::MIN);
+    let copies: Vec<Copy<'_>> = meetings
+        .iter()
+        .map(|details| Copy {
+            details,
+            view: View::Staff,
+        })
+        .collect();
+    private_calendar(&state, &req, lang, &name, &events, &copies, changed_at)
+}
+
+fn private_calendar(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Language,
+    name: &str,
+    events: &[EventDetails],
+    meetings: &[Copy<'_>],
+    changed_at: NaiveDateTime,
+) -> Result<HttpResponse, AppError> {
     let settings = &state.settings;
     let source_url = format!(
         "{}{}",
@@ -257,13 +278,8 @@ async fn personal(
         req.uri().path_and_query().map_or("", |p| p.as_str())
     );
     let host = settings.host();
-    let name = format!(
-        "{} – {}",
-        t(lang, "site.name"),
-        t(lang, "registration.personal_feed")
-    );
     let info = CalendarInfo {
-        name: &name,
+        name,
         source_url: &source_url,
         lang,
         base_url: &settings.base_url,
@@ -275,8 +291,8 @@ async fn personal(
     } else {
         changed_at
     };
-    let r = rendered(calendar(&info, &events), changed_at);
-    let mut response = respond(&req, &r);
+    let r = rendered(calendar_with_meetings(&info, events, meetings), changed_at);
+    let mut response = respond(req, &r);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("private, max-age=300"),

@@ -6,6 +6,7 @@ mod csrf;
 pub mod feeds;
 pub mod forms;
 pub mod health;
+pub mod meetings;
 mod page;
 pub mod public;
 pub mod registrations;
@@ -39,6 +40,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(feeds::config)
         .configure(public::config)
         .configure(registrations::config)
+        .configure(meetings::config)
         .configure(admin::config);
 }
 

@@ -10,7 +10,7 @@ use sha2::Sha256;
 
 use crate::config::SecretKey;
 use crate::db::{self, DbConn};
-use crate::domain::{RegistrationId, Token};
+use crate::domain::{AttendeeId, RegistrationId, Token, UserId};
 use crate::error::AppError;
 
 const STORED_KEY: &str = "link_tokens";
@@ -56,6 +56,16 @@ impl LinkKeys {
     /// The token of a registration's manage page (and its one-click unsubscribe).
     pub fn registration(&self, registration_id: &RegistrationId) -> Token {
         self.derive("registration", &[registration_id.as_str()])
+    }
+
+    /// The token of a meeting attendee's own page (and its unsubscribe link).
+    pub fn attendee(&self, attendee_id: &AttendeeId) -> Token {
+        self.derive("attendee", &[attendee_id.as_str()])
+    }
+
+    /// The token of an organizer's staff calendar; a new generation retires the old URL.
+    pub fn staff_feed(&self, user_id: &UserId, generation: i32) -> Token {
+        self.derive("staff-feed", &[user_id.as_str(), &generation.to_string()])
     }
 
     /// The token of a guest's personal feed; a new generation retires the old URL.

@@ -3,9 +3,12 @@
 //! `AppError`. Handlers run them off the async threads with [`run`].
 
 pub mod accounts;
+pub mod bookings;
+pub mod calendars;
 pub mod events;
 pub mod fields;
 pub mod keys;
+pub mod meetings;
 pub mod organizations;
 pub mod outbox;
 pub mod passwords;

@@ -155,9 +155,10 @@ async fn postgres_exclusion_constraint_backs_the_lock() {
         let mut conn = pool.get().unwrap();
         let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().naive_utc();
         // Straight to the table: no lock, no overlap check.
-        musubi::db::events::set_bookings(
+        let second_id: musubi::domain::EventId = second_id.as_str().into();
+        musubi::db::bookings::set(
             &mut conn,
-            &second_id.as_str().into(),
+            musubi::db::bookings::Holder::Event(&second_id),
             &[&hall.as_str().into()],
             at("2031-12-02T15:00:00+09:00"),
             at("2031-12-02T16:00:00+09:00"),

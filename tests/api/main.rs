@@ -13,6 +13,7 @@ mod feeds;
 mod health;
 mod ical_roundtrip;
 mod mail;
+mod meetings;
 mod migrations;
 mod openapi;
 mod organizations_api;

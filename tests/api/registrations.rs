@@ -100,7 +100,7 @@ fn count(app: &TestApp, sql_status: &str) -> i64 {
         .unwrap()
 }
 
-fn part<'a>(m: &'a mail_parser::Message<'a>, content_type: &str) -> Option<String> {
+pub fn part<'a>(m: &'a mail_parser::Message<'a>, content_type: &str) -> Option<String> {
     m.parts.iter().find_map(|p| {
         let ct = p.content_type()?;
         let full = format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default());
@@ -108,7 +108,7 @@ fn part<'a>(m: &'a mail_parser::Message<'a>, content_type: &str) -> Option<Strin
     })
 }
 
-fn calendar_method(m: &mail_parser::Message<'_>) -> Option<String> {
+pub fn calendar_method(m: &mail_parser::Message<'_>) -> Option<String> {
     m.parts.iter().find_map(|p| {
         let ct = p.content_type()?;
         (ct.ctype() == "text" && ct.subtype() == Some("calendar"))

@@ -9,7 +9,7 @@ use crate::db::organizations::Organization;
 use crate::db::users::User;
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::routes::PageContext;
+use crate::routes::{Button, CsrfForm, FeedLink, PageContext};
 use crate::service;
 use crate::service::events;
 use crate::service::organizations;
@@ -17,7 +17,8 @@ use crate::service::venues::{self, VenueWithRooms};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(dashboard))
-        .route("/", web::get().to(dashboard));
+        .route("/", web::get().to(dashboard))
+        .route("/staff-feed/rotate", web::post().to(rotate_staff_feed));
 }
 
 #[derive(Template)]
@@ -28,6 +29,8 @@ struct Dashboard<'a> {
     events: Vec<crate::routes::views::EventView>,
     organizations: Vec<Organization>,
     venues: Vec<VenueWithRooms>,
+    /// This account's private calendar of every event and meeting.
+    staff_feed: FeedLink,
 }
 
 #[tracing::instrument(skip_all)]
@@ -36,11 +39,14 @@ async fn dashboard(
     ctx: PageContext,
     user: AdminUser,
 ) -> Result<HttpResponse, AppError> {
-    let (list, organizations, venues) = service::run(&state.pool, |conn| {
+    let keys = state.keys.clone();
+    let user_id = user.0.id.clone();
+    let (list, organizations, venues, staff_token) = service::run(&state.pool, move |conn| {
         Ok((
             events::list(conn, EventFilter::default())?,
             organizations::list(conn)?,
             venues::list(conn)?,
+            service::calendars::staff_feed_token(conn, &keys, &user_id)?,
         ))
     })
     .await?;
@@ -54,5 +60,23 @@ async fn dashboard(
         events,
         organizations,
         venues,
+        staff_feed: ctx.feed(format!("/feeds/staff/{}.ics", staff_token.expose())),
     })
+}
+
+/// A new URL for this account's staff calendar; the old one stops working.
+async fn rotate_staff_feed(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    user: AdminUser,
+    form: CsrfForm<Button>,
+) -> Result<HttpResponse, AppError> {
+    form.into_inner()?;
+    let keys = state.keys.clone();
+    let user_id = user.0.id.clone();
+    service::run(&state.pool, move |conn| {
+        service::calendars::rotate_staff_feed(conn, &keys, &user_id)
+    })
+    .await?;
+    Ok(ctx.see_other("/admin"))
 }

@@ -11,6 +11,7 @@ mod account;
 mod dashboard;
 mod events;
 mod form_page;
+mod meetings;
 mod organizations;
 mod outbox;
 mod session;
@@ -35,6 +36,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(organizations::config)
             .configure(venues::config)
             .configure(events::config)
+            .configure(meetings::config)
             .configure(outbox::config)
             .configure(account::config),
     );

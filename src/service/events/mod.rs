@@ -3,11 +3,11 @@
 
 use chrono::NaiveDateTime;
 
+use crate::db::bookings::{self, Holder};
 use crate::db::events::{self as edb, Event, EventChanges, EventDetails, EventFilter, NewEvent};
 use crate::db::{self, DbConn, organizations as orgs, to_utc, venues as vdb, write_tx};
 use crate::domain::{
-    Capacity, EventId, EventStatus, Invalid, Language, OrganizationId, RoomId, Slug, TimeZone,
-    Validator,
+    Capacity, EventId, EventStatus, Invalid, OrganizationId, RoomId, Slug, Validator,
 };
 use crate::error::AppError;
 
@@ -56,36 +56,15 @@ fn resolve_references(
     }
     v.finish().map_err(AppError::Validation)?;
 
-    edb::lock_rooms(conn, &room_refs)?;
-    let clashes = edb::overlapping_bookings(
+    crate::service::bookings::ensure_rooms_free(
         conn,
         &room_refs,
-        db::from_utc(input.schedule.starts_at()),
-        db::from_utc(input.schedule.ends_at()),
-        event_id,
+        &rooms,
+        input.schedule.starts_at(),
+        input.schedule.ends_at(),
+        event_id.map(Holder::Event),
+        "room_ids",
     )?;
-    if let Some((room_id, other)) = clashes.first() {
-        let room = rooms.iter().find(|(r, _)| &r.id == room_id);
-        let room_name = room
-            .map(|(r, v)| format!("{} {}", v.name_en, r.name_en))
-            .unwrap_or_else(|| room_id.to_string());
-        let other_zone = TimeZone::from_stored(&other.time_zone);
-        return Err(AppError::conflict(
-            Some("room_ids"),
-            Invalid::new("conflict.room_booked")
-                .with("room", room_name)
-                .with("event", format!("{} ({})", other.title_en, other.slug))
-                .with(
-                    "when",
-                    crate::i18n::format_range(
-                        Language::En,
-                        to_utc(other.starts_at),
-                        to_utc(other.ends_at),
-                        other_zone,
-                    ),
-                ),
-        ));
-    }
     Ok(organizer_ids)
 }
 
@@ -98,9 +77,9 @@ fn store_relations(
     let org_refs: Vec<&OrganizationId> = organizer_ids.iter().collect();
     edb::set_organizers(conn, event_id, &org_refs)?;
     let room_refs: Vec<&RoomId> = input.room_ids.iter().collect();
-    edb::set_bookings(
+    bookings::set(
         conn,
-        event_id,
+        Holder::Event(event_id),
         &room_refs,
         db::from_utc(input.schedule.starts_at()),
         db::from_utc(input.schedule.ends_at()),
@@ -259,7 +238,14 @@ pub fn cancel(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
             return Ok(current);
         }
         let room_ids: Vec<&RoomId> = current.rooms.iter().map(|(r, _)| &r.id).collect();
-        edb::set_bookings(conn, &e.id, &room_ids, e.starts_at, e.ends_at, false)?;
+        bookings::set(
+            conn,
+            Holder::Event(&e.id),
+            &room_ids,
+            e.starts_at,
+            e.ends_at,
+            false,
+        )?;
         edb::update(
             conn,
             &e.id,

@@ -46,7 +46,7 @@ pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-fn feed_token(
+pub fn feed_token(
     conn: &mut DbConn,
     keys: &LinkKeys,
     key: &str,
