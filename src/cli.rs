@@ -253,8 +253,9 @@ fn worker(settings: Settings, once: bool) -> anyhow::Result<()> {
 fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let pool = prepare_database(&settings)?;
     if demo {
+        let keys = crate::startup::link_keys(&settings, &pool)?;
         let mut conn = pool.get()?;
-        match crate::demo::seed_if_empty(&mut conn)? {
+        match crate::demo::seed_if_empty(&mut conn, &keys)? {
             true => tracing::info!("seeded the demo data"),
             false => tracing::info!("database not empty: demo data not seeded"),
         }

@@ -337,6 +337,16 @@ pub fn drop_pending_reminders(
     query.execute(conn)
 }
 
+/// Marks every message not yet sent as skipped (demo data: made-up people).
+pub fn skip_pending(conn: &mut DbConn, why: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::status.eq(OutboxStatus::Pending)))
+        .set((
+            outbox::status.eq(OutboxStatus::Skipped),
+            outbox::last_error.eq(Some(why)),
+        ))
+        .execute(conn)
+}
+
 /// Messages by status, newest first (for the admin page).
 pub fn list(
     conn: &mut DbConn,

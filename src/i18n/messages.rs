@@ -369,4 +369,5 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("field.attendee_time_zone", "タイムゾーン", "Time zone"),
     ("field.attendee_language", "言語", "Language"),
     ("invalid.date", "日付は YYYY-MM-DD の形式で入力してください。", "Enter a date as YYYY-MM-DD."),
+    ("venue.booked", "その他の予約（非公開）", "Other bookings (private)"),
 ];

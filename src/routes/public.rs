@@ -300,6 +300,8 @@ struct VenuePage<'a> {
     zone: &'static str,
     rooms: Vec<(String, i32)>,
     events: Vec<EventView>,
+    /// When meetings hold rooms: (room, time) and nothing about them.
+    booked: Vec<(String, String)>,
     venue_feed: String,
 }
 
@@ -312,8 +314,9 @@ async fn venue_page(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let now = db::now();
-    let (venue, events) = service::run(&state.pool, move |conn| {
+    let (venue, events, slots) = service::run(&state.pool, move |conn| {
         let venue = service::venues::get(conn, &slug)?;
+        let slots = crate::db::bookings::meeting_slots(conn, &venue.venue.id, now, 100)?;
         let events = service::events::list(
             conn,
             EventFilter {
@@ -323,11 +326,27 @@ async fn venue_page(
                 ..Default::default()
             },
         )?;
-        Ok((venue, events))
+        Ok((venue, events, slots))
     })
     .await?;
     let v = &venue.venue;
     let lang = ctx.lang;
+    let zone = TimeZone::from_stored(&v.time_zone);
+    let booked = slots
+        .iter()
+        .map(|(room_id, starts, ends)| {
+            let room = venue
+                .rooms
+                .iter()
+                .find(|r| &r.id == room_id)
+                .map(|r| lang.pick(&r.name_ja, &r.name_en).to_owned())
+                .unwrap_or_default();
+            (
+                room,
+                crate::i18n::format_range(lang, db::to_utc(*starts), db::to_utc(*ends), zone),
+            )
+        })
+        .collect();
     ctx.render(&VenuePage {
         ctx: &ctx,
         name: lang.pick(&v.name_ja, &v.name_en).to_owned(),
@@ -341,6 +360,7 @@ async fn venue_page(
             .map(|r| (lang.pick(&r.name_ja, &r.name_en).to_owned(), r.capacity))
             .collect(),
         events: events.iter().map(|d| EventView::new(&ctx, d)).collect(),
+        booked,
         venue_feed: format!("/venues/{}/calendar.ics", v.slug),
     })
 }

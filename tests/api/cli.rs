@@ -148,9 +148,10 @@ fn demo_data_is_seeded_into_an_empty_database_only() {
     let pool = musubi::db::build_pool(&url, 1, std::time::Duration::from_secs(10)).unwrap();
     let mut conn = pool.get().unwrap();
     musubi::db::run_migrations(&mut conn).unwrap();
-    assert!(musubi::demo::seed_if_empty(&mut conn).unwrap());
+    let keys = musubi::service::keys::LinkKeys::load(&mut conn, None).unwrap();
+    assert!(musubi::demo::seed_if_empty(&mut conn, &keys).unwrap());
     assert!(
-        !musubi::demo::seed_if_empty(&mut conn).unwrap(),
+        !musubi::demo::seed_if_empty(&mut conn, &keys).unwrap(),
         "never seeded twice"
     );
     let events = musubi::service::events::list(&mut conn, Default::default()).unwrap();
@@ -172,6 +173,45 @@ fn demo_data_is_seeded_into_an_empty_database_only() {
     for area in ["Nakanoshima", "Saito", "Kento"] {
         assert!(areas.iter().any(|a| a == area), "{area}");
     }
+    // Meetings between Osaka and overseas companies, one online on the
+    // Monday after a US clock change, one cancelled; no mail goes out.
+    let meetings = musubi::service::meetings::list(&mut conn, Default::default()).unwrap();
+    assert!(meetings.len() >= 4, "{}", meetings.len());
+    let ny = chrono_tz::America::New_York;
+    let online = meetings
+        .iter()
+        .find(|d| {
+            d.room.is_none()
+                && d.listed()
+                    .any(|a| a.attendee.time_zone == "America/New_York")
+        })
+        .expect("an online meeting with a New York attendee");
+    let start = online.meeting.starts_at.and_utc();
+    let offset = |t: chrono::DateTime<chrono::Utc>| {
+        chrono::Offset::fix(t.with_timezone(&ny).offset()).local_minus_utc()
+    };
+    assert_ne!(
+        offset(start),
+        offset(start - chrono::Duration::days(7)),
+        "New York changed clocks in the week before"
+    );
+    assert!(
+        meetings
+            .iter()
+            .any(|d| d.meeting.status == musubi::domain::MeetingStatus::Cancelled)
+    );
+    assert!(
+        meetings
+            .iter()
+            .any(|d| d.room.is_some() && d.meeting.online_url.is_some())
+    );
+    let counts = musubi::db::outbox::count_by_status(&mut conn).unwrap();
+    assert!(
+        counts
+            .iter()
+            .all(|(status, _)| *status == musubi::domain::OutboxStatus::Skipped),
+        "{counts:?}"
+    );
 }
 
 /// Visitors who are not signed in are sent to the login page; that is

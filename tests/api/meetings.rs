@@ -807,3 +807,431 @@ async fn meetings_stay_private(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.send_all_mail().await;
 }
+
+both_backends!(
+    meeting_reminders_follow_the_rules_of_registration_reminders,
+    the_staff_calendar_has_every_event_and_meeting,
+    organizers_plan_meetings_on_the_admin_pages,
+);
+
+/// A meeting `days` from now at 10:00 Tokyo time, in Room A; its start.
+async fn meeting_in(
+    app: &TestApp,
+    days: i64,
+    room: &str,
+    attendees: Value,
+) -> (Value, chrono::DateTime<chrono::Utc>) {
+    let date = (chrono::Utc::now() + chrono::Duration::days(days))
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let created = create(
+        app,
+        &meeting(
+            &format!("{date}T10:00:00+09:00"),
+            &format!("{date}T11:00:00+09:00"),
+            json!({ "room_id": room }),
+            attendees,
+        ),
+    )
+    .await;
+    let start = chrono::DateTime::parse_from_rfc3339(created["starts_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    (created, start)
+}
+
+async fn meeting_reminders_follow_the_rules_of_registration_reminders(backend: Backend) {
+    use chrono::{Duration, Utc};
+    let app = spawn_app(backend).await;
+    let (_, room_a) = app.seed_basics().await;
+    let (created, start) = meeting_in(
+        &app,
+        3,
+        &room_a,
+        json!([
+            osaka("kenji@pref.osaka.example", "山田 健二"),
+            boston("dana@crv.example", "Dana Whitfield"),
+            rhein("lena@rhein.example", "Lena Vogt")
+        ]),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    app.send_all_mail().await;
+    // Lena declines: no reminders for her.
+    let lena = page_link(&mail_to(&app, "lena@rhein.example")[0]);
+    answer(&app, &lena, "declined").await;
+    app.send_all_mail().await;
+    let before = app.smtp.received().len();
+    let day_before = start - Duration::days(1);
+    assert_eq!(
+        app.worker
+            .run_until_idle(day_before - Duration::minutes(1))
+            .await
+            .unwrap()
+            .claimed,
+        0,
+        "nothing before its time"
+    );
+    let round = app
+        .worker
+        .run_until_idle(day_before + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 2, "{round:?}");
+    let dana = mail_to(&app, "dana@crv.example");
+    let reminder = dana.last().unwrap().parsed();
+    assert_eq!(
+        reminder.subject().unwrap(),
+        "Meeting reminder: Meeting with an Osaka start-up"
+    );
+    let unsubscribe = reminder
+        .header_raw("List-Unsubscribe")
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(
+        unsubscribe.starts_with("<http") && unsubscribe.ends_with("/unsubscribe>"),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        reminder.header_raw("List-Unsubscribe-Post").unwrap().trim(),
+        "List-Unsubscribe=One-Click"
+    );
+    assert!(
+        reminder.body_text(0).unwrap().contains("in 1 day"),
+        "{:?}",
+        reminder.body_text(0)
+    );
+    assert!(
+        calendar_method(&reminder).is_none(),
+        "a reminder is no invite"
+    );
+    // One-click unsubscribe, as a mail program does it: no cookie, no token.
+    let url = unsubscribe.trim_matches(['<', '>']);
+    let r = reqwest::Client::new()
+        .post(app.local(url))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(app.smtp.received().len(), before + 2);
+
+    // Moved a day later: the reminders follow the new start.
+    let later = start + Duration::days(1);
+    let tokyo = |t: chrono::DateTime<Utc>| t.with_timezone(&chrono_tz::Asia::Tokyo).to_rfc3339();
+    let (status, _) = app
+        .api_patch(
+            &format!("/api/v1/meetings/{id}"),
+            &json!({ "starts_at": tokyo(later), "ends_at": tokyo(later + Duration::hours(1)) }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.send_all_mail().await;
+    let after_move = app.smtp.received().len();
+    let round = app
+        .worker
+        .run_until_idle(start - Duration::minutes(59))
+        .await
+        .unwrap();
+    assert_eq!(round.claimed, 0, "nothing at the old hour: {round:?}");
+    let round = app
+        .worker
+        .run_until_idle(later - Duration::days(1) + Duration::seconds(1))
+        .await
+        .unwrap();
+    // Kenji only: Dana turned reminders off; Lena declined, and the move
+    // asked her again, but a new answer is needed before reminders return.
+    let reminded: Vec<String> = app.smtp.received()[after_move..]
+        .iter()
+        .flat_map(|m| m.rcpt_to.clone())
+        .collect();
+    assert!(
+        reminded.iter().any(|r| r.contains("kenji@")),
+        "{reminded:?} {round:?}"
+    );
+    assert!(
+        !reminded.iter().any(|r| r.contains("dana@")),
+        "{reminded:?}"
+    );
+
+    // Cancelled: no reminder at all afterwards.
+    let (status, _) = app
+        .api_post(&format!("/api/v1/meetings/{id}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.send_all_mail().await;
+    let after_cancel = app.smtp.received().len();
+    let round = app
+        .worker
+        .run_until_idle(later - Duration::minutes(59))
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 0, "{round:?}");
+    assert_eq!(app.smtp.received().len(), after_cancel);
+}
+
+async fn the_staff_calendar_has_every_event_and_meeting(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (hall, room_a) = app.seed_basics().await;
+    let event = app
+        .create_event(&event_body(
+            "seminar",
+            "2031-12-09T13:00:00+09:00",
+            "2031-12-09T17:00:00+09:00",
+            &[&hall],
+        ))
+        .await;
+    let online = create(
+        &app,
+        &meeting(
+            DST_MONDAY_START,
+            DST_MONDAY_END,
+            json!({ "online_url": "https://meet.example.com/x" }),
+            json!([
+                osaka("kenji@pref.osaka.example", "山田 健二"),
+                boston("dana@crv.example", "Dana Whitfield")
+            ]),
+        ),
+    )
+    .await;
+    let booth = create(
+        &app,
+        &meeting(
+            "2031-12-09T10:00:00+09:00",
+            "2031-12-09T11:00:00+09:00",
+            json!({ "room_id": room_a }),
+            json!([
+                osaka("aiko@pref.osaka.example", "佐藤 愛子"),
+                rhein("lena@rhein.example", "Lena Vogt")
+            ]),
+        ),
+    )
+    .await;
+    app.api_post(
+        &format!("/api/v1/meetings/{}/cancel", booth["id"].as_str().unwrap()),
+        &json!({}),
+    )
+    .await;
+    // Signed in, the dashboard shows this account's private URL.
+    crate::admin::login(&app).await;
+    let dashboard = app.browse("/admin").await;
+    let feed = dashboard
+        .split('"')
+        .find(|s| s.contains("/feeds/staff/") && s.starts_with("http"))
+        .unwrap_or_else(|| panic!("{dashboard}"))
+        .to_owned();
+    let ics = reqwest::get(app.local(&format!("{feed}?lang=en")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (python, icaljs) = parse_independently(&ics);
+    assert_eq!(python["errors"], json!([]));
+    assert_eq!(python["missing_tzids"], json!([]));
+    assert_eq!(python["method"], "PUBLISH");
+    let by_uid = |uid: String| {
+        python["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["uid"] == uid)
+            .cloned()
+            .unwrap_or_else(|| panic!("{uid} in {python}"))
+    };
+    let host = "127.0.0.1";
+    let e = by_uid(format!("event-{}@{host}", event["id"].as_str().unwrap()));
+    assert_eq!(e["sequence"], 0);
+    let m = by_uid(format!("meeting-{}@{host}", online["id"].as_str().unwrap()));
+    assert_eq!(
+        (m["status"].as_str(), m["sequence"].as_i64()),
+        (Some("CONFIRMED"), Some(0))
+    );
+    assert!(
+        m["description"]
+            .as_str()
+            .unwrap()
+            .contains("Dana Whitfield (Charles River Ventures): Not yet answered")
+    );
+    let c = by_uid(format!("meeting-{}@{host}", booth["id"].as_str().unwrap()));
+    assert_eq!(
+        (c["status"].as_str(), c["sequence"].as_i64()),
+        (Some("CANCELLED"), Some(1))
+    );
+    assert_eq!(icaljs["events"].as_array().unwrap().len(), 3);
+    // A new URL retires the old one.
+    let page = app.browse("/admin").await;
+    let r = app.press("/admin/staff-feed/rotate", &page).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        reqwest::get(app.local(&feed)).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let fresh = app.browse("/admin").await;
+    assert!(!fresh.contains(&feed));
+    // Public calendars and the venue page show no meeting; the venue page
+    // shows that the room is booked, and nothing else about it.
+    let (status, venue) = app.page("/venues/nakanoshima", Some("en")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !venue.contains("Osaka start-up") && !venue.contains("Lena"),
+        "{venue}"
+    );
+    app.send_all_mail().await;
+}
+
+async fn organizers_plan_meetings_on_the_admin_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (hall, room_a) = app.seed_basics().await;
+    app.create_event(&event_body(
+        "seminar",
+        "2031-12-09T13:00:00+09:00",
+        "2031-12-09T17:00:00+09:00",
+        &[&hall],
+    ))
+    .await;
+    let first = create(
+        &app,
+        &meeting(
+            "2031-12-09T10:00:00+09:00",
+            "2031-12-09T11:00:00+09:00",
+            json!({ "room_id": room_a }),
+            json!([
+                osaka("kenji@pref.osaka.example", "山田 健二"),
+                rhein("lena@rhein.example", "Lena Vogt")
+            ]),
+        ),
+    )
+    .await;
+    crate::admin::login(&app).await;
+    // The day: rooms as columns, the meeting and the event in their cells.
+    let day = app.browse("/admin/meetings?day=2031-12-09").await;
+    assert!(day.contains("ホール") && day.contains("会議室A"), "{day}");
+    assert!(
+        day.contains(&format!(
+            "/admin/meetings/{}",
+            first["id"].as_str().unwrap()
+        )),
+        "{day}"
+    );
+    assert!(day.contains("rowspan=\"2\""), "an hour is two rows: {day}");
+    assert!(
+        day.contains("rowspan=\"8\""),
+        "the seminar's four hours: {day}"
+    );
+    // A form with a problem comes back with the input and the problem beside it.
+    let form = app.browse("/admin/meetings/new").await;
+    let token = csrf_token(&form);
+    let body = [
+        ("csrf_token", token.as_str()),
+        ("title_en", "Booth talk"),
+        ("time_zone", "Asia/Tokyo"),
+        ("starts_at", "2031-12-09T10:30"),
+        ("ends_at", "2031-12-09T11:30"),
+        ("room_id", room_a.as_str()),
+        ("attendee_name", "Dana Whitfield"),
+        ("attendee_email", "dana@crv.example"),
+        ("attendee_organization_slug", ""),
+        ("attendee_organization", "Charles River Ventures"),
+        ("attendee_country", "US"),
+        ("attendee_time_zone", "America/New_York"),
+        ("attendee_language", "en"),
+        ("attendee_name", ""),
+        ("attendee_email", ""),
+        ("attendee_organization_slug", ""),
+        ("attendee_organization", ""),
+        ("attendee_country", ""),
+        ("attendee_time_zone", ""),
+        ("attendee_language", ""),
+        ("attendee_name", "佐藤 愛子"),
+        ("attendee_email", "not-an-address"),
+        ("attendee_organization_slug", "osaka-pref"),
+        ("attendee_organization", ""),
+        ("attendee_country", ""),
+        ("attendee_time_zone", ""),
+        ("attendee_language", ""),
+    ];
+    let r = app
+        .client
+        .post(app.url("/admin/meetings"))
+        .form(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("value=\"Dana Whitfield\"") && page.contains("value=\"not-an-address\""),
+        "{page}"
+    );
+    let after_email = page.split("value=\"not-an-address\"").nth(1).unwrap();
+    assert!(
+        after_email[..after_email.find("</div>").unwrap()].contains("class=\"error\""),
+        "the problem is beside the email: {page}"
+    );
+    // Fixed: the room is taken by the first meeting (409, said on the form).
+    let fixed: Vec<(&str, &str)> = body
+        .iter()
+        .map(|(k, v)| {
+            (
+                *k,
+                if *v == "not-an-address" {
+                    "aiko@pref.osaka.example"
+                } else {
+                    *v
+                },
+            )
+        })
+        .collect();
+    let r = app
+        .client
+        .post(app.url("/admin/meetings"))
+        .form(&fixed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Room A") || page.contains("会議室A"),
+        "{page}"
+    );
+    // Online instead: created, and the organizer lands on the meeting.
+    let online: Vec<(&str, &str)> = fixed
+        .iter()
+        .map(|(k, v)| match *k {
+            "room_id" => ("online_url", "https://meet.example.com/booth"),
+            _ => (*k, *v),
+        })
+        .collect();
+    let r = app
+        .client
+        .post(app.url("/admin/meetings"))
+        .form(&online)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let shown = app.browse(&location).await;
+    assert!(
+        shown.contains("Dana Whitfield") && shown.contains("佐藤 愛子") && shown.contains("未回答"),
+        "{shown}"
+    );
+    // Edit: the form holds the attendees; cancelling from the page.
+    let edit = app.browse(&format!("{location}/edit")).await;
+    assert!(edit.contains("value=\"dana@crv.example\""), "{edit}");
+    let r = app.press(&format!("{location}/cancel"), &shown).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, got) = app
+        .api_get(&format!("/api/v1{}", location.trim_start_matches("/admin")))
+        .await;
+    assert_eq!(got["status"], "cancelled");
+    app.send_all_mail().await;
+}

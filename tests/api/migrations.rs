@@ -152,3 +152,99 @@ fn the_sqlite_wal_is_checkpointed_and_cut_back() {
         size()
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct Kept {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Integer)]
+    revision: i32,
+}
+
+both_backends!(the_meetings_migration_keeps_bookings_and_mail);
+
+/// The migration that lets meetings book rooms and receive mail rebuilds
+/// two tables on SQLite: existing bookings and queued mail survive it, and
+/// its revert.
+async fn the_meetings_migration_keeps_bookings_and_mail(backend: Backend) {
+    use diesel_migrations::MigrationHarness;
+    let (url, _dir, _pg) = fresh_database(backend);
+    let pool = db::build_pool(&url, 1, std::time::Duration::from_secs(10)).unwrap();
+    let mut conn = pool.get().unwrap();
+    let step = |conn: &mut DbConn| match conn {
+        DbConn::Sqlite(c) => c.run_next_migration(db::SQLITE_MIGRATIONS).map(|_| ()),
+        DbConn::Pg(c) => c.run_next_migration(db::POSTGRES_MIGRATIONS).map(|_| ()),
+    };
+    for _ in 0..4 {
+        step(&mut conn).unwrap();
+    }
+    let ts = "'2031-12-01 05:00:00'";
+    for sql in [
+        format!("INSERT INTO venues (id, slug, name_ja, name_en, address_ja, address_en, area, time_zone, created_at, updated_at) VALUES ('v1', 'v', 'V', 'V', 'A', 'A', 'N', 'Asia/Tokyo', {ts}, {ts})"),
+        format!("INSERT INTO rooms (id, venue_id, name_ja, name_en, capacity, created_at, updated_at) VALUES ('r1', 'v1', 'R', 'R', 10, {ts}, {ts})"),
+        format!("INSERT INTO events (id, slug, title_ja, title_en, description_ja, description_en, kind, starts_at, ends_at, time_zone, status, revision, created_at, updated_at) VALUES ('e1', 'e', 'E', 'E', '', '', 'seminar', '2031-12-09 05:00:00', '2031-12-09 08:00:00', 'Asia/Tokyo', 'published', 2, {ts}, {ts})"),
+        "INSERT INTO room_bookings (event_id, room_id, starts_at, ends_at, active) VALUES ('e1', 'r1', '2031-12-09 05:00:00', '2031-12-09 08:00:00', TRUE)".to_owned(),
+        format!("INSERT INTO registrations (id, event_id, email, email_key, name, organization, country, time_zone, language, status, token_hash, consented_at, created_at, updated_at) VALUES ('g1', 'e1', 'a@x.example', 'a@x.example', 'A', 'X', 'JP', 'Asia/Tokyo', 'ja', 'confirmed', 'h1', {ts}, {ts}, {ts})"),
+        format!("INSERT INTO outbox (id, dedupe_key, kind, registration_id, event_id, event_revision, status, due_at, created_at, updated_at) VALUES ('m1', 'confirmed:g1', 'confirmed', 'g1', 'e1', 2, 'pending', {ts}, {ts}, {ts})"),
+    ] {
+        diesel::sql_query(sql).execute(&mut *conn).unwrap();
+    }
+    step(&mut conn).unwrap();
+    let kept = |conn: &mut DbConn| {
+        let booking = diesel::sql_query(
+            "SELECT event_id AS id, 0 AS revision FROM room_bookings WHERE active",
+        )
+        .load::<Kept>(conn)
+        .unwrap();
+        let mail = diesel::sql_query("SELECT id, revision FROM outbox")
+            .load::<Kept>(conn)
+            .unwrap();
+        (
+            booking.into_iter().map(|k| k.id).collect::<Vec<_>>(),
+            mail.into_iter()
+                .map(|k| (k.id, k.revision))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        kept(&mut conn),
+        (vec!["e1".to_owned()], vec![("m1".to_owned(), 2)])
+    );
+    // The app sees them: the booking still holds the room.
+    let clashes = db::bookings::overlapping(
+        &mut conn,
+        &[&"r1".into()],
+        chrono::NaiveDate::from_ymd_opt(2031, 12, 9)
+            .unwrap()
+            .and_hms_opt(6, 0, 0)
+            .unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2031, 12, 9)
+            .unwrap()
+            .and_hms_opt(7, 0, 0)
+            .unwrap(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(clashes.len(), 1);
+    match &mut *conn {
+        DbConn::Sqlite(c) => c.revert_last_migration(db::SQLITE_MIGRATIONS).map(|_| ()),
+        DbConn::Pg(c) => c.revert_last_migration(db::POSTGRES_MIGRATIONS).map(|_| ()),
+    }
+    .unwrap();
+    let booking = diesel::sql_query("SELECT event_id AS id, 0 AS revision FROM room_bookings")
+        .load::<Kept>(&mut *conn)
+        .unwrap();
+    assert_eq!(booking.len(), 1);
+    let mail = diesel::sql_query("SELECT id, event_revision AS revision FROM outbox")
+        .load::<Kept>(&mut *conn)
+        .unwrap();
+    assert_eq!((mail[0].id.as_str(), mail[0].revision), ("m1", 2));
+    drop(conn);
+    if let Some((admin, name)) = _pg {
+        let mut c = <diesel::pg::PgConnection as diesel::Connection>::establish(&admin).unwrap();
+        drop(pool);
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut c)
+            .unwrap();
+    }
+}

@@ -1,10 +1,13 @@
 //! Demo data for `musubi serve --demo`: the partners, a few Osaka and
-//! overseas companies, three venues and a dozen events over the coming
-//! months. Seeded into an empty database only, never over real data.
+//! overseas companies, three venues, a dozen events and a few business
+//! meetings over the coming months. Seeded into an empty database only,
+//! never over real data; the demo sends no mail.
 //!
 //! Longer than most files (about 400 lines) because most of it is the data
 //! itself, one literal per organization, venue and event; split, it would
 //! read worse.
+
+mod meetings;
 
 use chrono::{Duration, Utc};
 
@@ -12,6 +15,7 @@ use crate::db::{DbConn, events as edb, organizations as orgs, venues as vdb};
 use crate::domain::TimeZone;
 use crate::error::AppError;
 use crate::service::events::{self as events, EventFields, TimeInput};
+use crate::service::keys::LinkKeys;
 use crate::service::organizations::{self as organizations, OrganizationFields};
 use crate::service::venues::{self as venues, RoomFields, VenueFields};
 
@@ -329,7 +333,7 @@ const EVENTS: &[EventRow] = &[
 
 /// Seeds the demo data when there are no organizations, venues or events.
 /// Returns whether it seeded.
-pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, AppError> {
+pub fn seed_if_empty(conn: &mut DbConn, keys: &LinkKeys) -> Result<bool, AppError> {
     if orgs::count(conn)? > 0 || vdb::count(conn)? > 0 || edb::count(conn)? > 0 {
         return Ok(false);
     }
@@ -408,5 +412,10 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, AppError> {
     }
     // One cancelled event shows how cancellations look.
     events::cancel(conn, "diagnostics-startup-pitch")?;
+    meetings::seed(conn, keys, today, |venue, i| {
+        room_ids.get(&(venue, i)).cloned()
+    })?;
+    // The demo's people are made up: their invites are not sent.
+    crate::db::outbox::skip_pending(conn, "demo data")?;
     Ok(true)
 }
