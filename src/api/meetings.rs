@@ -138,7 +138,8 @@ impl MeetingOut {
                     partstat: a.attendee.partstat,
                     manage_url: format!(
                         "{base_url}/meetings/{}",
-                        keys.attendee(&a.attendee.id).expose()
+                        keys.attendee(&a.attendee.id, a.attendee.link_generation)
+                            .expose()
                     ),
                 })
                 .collect(),
@@ -277,11 +278,10 @@ async fn update(
     let id = MeetingId::from(id.into_inner());
     let keys = state.keys.clone();
     let d = run(&state, move |conn| {
-        let current = svc::load(conn, &id)?;
-        svc::ensure_not_cancelled(&current)?;
-        let input = merge_patch(&MeetingFields::of(&current, TimeInput::Rfc3339), &body)?
-            .validate(TimeInput::Rfc3339)?;
-        svc::update(conn, &keys, &id, &input)
+        svc::change(conn, &keys, &id, |current| {
+            merge_patch(&MeetingFields::of(current, TimeInput::Rfc3339), &body)?
+                .validate(TimeInput::Rfc3339)
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(out(&state, &d)))

@@ -1,4 +1,5 @@
-//! Business meetings and their attendees.
+//! Business meetings and their attendees: one aggregate, so one module
+//! (about 500 lines: the attendee queries belong with the meeting's).
 
 use std::collections::HashMap;
 
@@ -72,6 +73,7 @@ pub struct Attendee {
     pub language: String,
     pub partstat: PartStat,
     pub token_hash: String,
+    pub link_generation: i32,
     pub reminders: bool,
     pub answered_at: Option<NaiveDateTime>,
     pub removed_at: Option<NaiveDateTime>,
@@ -181,6 +183,21 @@ pub fn find(conn: &mut DbConn, id: &MeetingId) -> QueryResult<Option<Meeting>> {
         .select(Meeting::as_select())
         .first(conn)
         .optional()
+}
+
+/// Serializes changes of one meeting (its attendees and their answers)
+/// until the transaction ends: a row lock on PostgreSQL; on SQLite the
+/// single write lock of `write_tx` already does.
+pub fn lock(conn: &mut DbConn, id: &MeetingId) -> QueryResult<()> {
+    match conn {
+        DbConn::Pg(pg) => meetings::table
+            .find(id)
+            .select(meetings::id)
+            .for_update()
+            .load::<String>(pg)
+            .map(drop),
+        DbConn::Sqlite(_) => Ok(()),
+    }
 }
 
 pub fn find_many(conn: &mut DbConn, ids: &[&MeetingId]) -> QueryResult<Vec<Meeting>> {
@@ -366,6 +383,24 @@ pub fn reset_answers(
     ))
     .execute(conn)
     .map(drop)
+}
+
+/// A new link for an attendee: the old one stops working.
+pub fn set_link(
+    conn: &mut DbConn,
+    id: &AttendeeId,
+    generation: i32,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(meeting_attendees::table.find(id))
+        .set((
+            meeting_attendees::link_generation.eq(generation),
+            meeting_attendees::token_hash.eq(token_hash),
+            meeting_attendees::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn set_reminders(conn: &mut DbConn, id: &AttendeeId, on: bool) -> QueryResult<()> {

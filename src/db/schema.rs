@@ -83,6 +83,7 @@ diesel::table! {
         language -> Text,
         partstat -> Text,
         token_hash -> Text,
+        link_generation -> Int4,
         reminders -> Bool,
         answered_at -> Nullable<Timestamp>,
         removed_at -> Nullable<Timestamp>,

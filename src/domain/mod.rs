@@ -61,7 +61,7 @@ pub use meeting::LanguagePair;
 pub use reminders::ReminderOffsets;
 pub use slug::Slug;
 pub use text::{Capacity, Description, Name, RoomName};
-pub use time::{Schedule, TimeZone, parse_bound, parse_instant};
+pub use time::{MAX_YEAR, MIN_YEAR, Schedule, TimeZone, parse_bound, parse_instant};
 pub use token::{Token, TokenHash};
 pub use website::Website;
 

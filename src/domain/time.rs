@@ -62,6 +62,22 @@ impl Default for TimeZone {
 /// Reads an instant: RFC 3339 with an offset, or — when `local_zone` is
 /// given, as for HTML `datetime-local` inputs — a wall-clock time in that zone.
 pub fn parse_instant(input: &str, local_zone: Option<TimeZone>) -> Result<DateTime<Utc>, Invalid> {
+    let instant = parse_any_instant(input, local_zone)?;
+    // Far years are typos, and would make every calendar that holds the
+    // event carry time zone rules for each year in between.
+    if !(MIN_YEAR..=MAX_YEAR).contains(&chrono::Datelike::year(&instant)) {
+        return Err(Invalid::new("invalid.year_range")
+            .with("min", MIN_YEAR)
+            .with("max", MAX_YEAR));
+    }
+    Ok(instant)
+}
+
+/// The years an event or meeting may be in.
+pub const MIN_YEAR: i32 = 2000;
+pub const MAX_YEAR: i32 = 2100;
+
+fn parse_any_instant(input: &str, local_zone: Option<TimeZone>) -> Result<DateTime<Utc>, Invalid> {
     let s = input.trim();
     if s.is_empty() {
         return Err(Invalid::new("invalid.required"));

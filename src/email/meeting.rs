@@ -103,6 +103,9 @@ pub fn compose(m: &MeetingMail<'_>) -> Result<Composed, askama::Error> {
     let d = m.meeting;
     let meeting = &d.meeting;
     let notice = m.kind == MailKind::MeetingDeclined;
+    // Taken off the list: the message says so, and no longer who attends,
+    // the agenda or the way in.
+    let redacted = !a.is_listed() || m.kind == MailKind::MeetingRemoved;
     let lang = language(m);
     let title = lang.pick(&meeting.title_ja, &meeting.title_en);
     let title_other = lang.other().pick(&meeting.title_ja, &meeting.title_en);
@@ -126,7 +129,7 @@ pub fn compose(m: &MeetingMail<'_>) -> Result<Composed, askama::Error> {
     // The others, or everyone for the organizers; with answers for them.
     let others: Vec<String> = d
         .listed()
-        .filter(|x| notice || x.attendee.id != a.id)
+        .filter(|x| !redacted && (notice || x.attendee.id != a.id))
         .map(|x| {
             let who = format!("{} ({})", x.attendee.name, x.company(lang));
             if notice {
@@ -154,13 +157,17 @@ pub fn compose(m: &MeetingMail<'_>) -> Result<Composed, askama::Error> {
     } else {
         format(lang, "mail.greeting", &args)
     };
-    let interpreter = meeting.interpreter.as_ref().map(|pair| {
-        format(
-            lang,
-            "meeting.interpreter_note",
-            &[("pair", pair.replace('-', " ⇄ "))],
-        )
-    });
+    let interpreter = meeting
+        .interpreter
+        .as_ref()
+        .filter(|_| !redacted)
+        .map(|pair| {
+            format(
+                lang,
+                "meeting.interpreter_note",
+                &[("pair", pair.replace('-', " ⇄ "))],
+            )
+        });
     let unsubscribe = (m.kind == MailKind::MeetingReminder).then(|| m.links.unsubscribe.clone());
     let place = ical::location(d, lang);
     let body = MeetingBody {
@@ -172,9 +179,9 @@ pub fn compose(m: &MeetingMail<'_>) -> Result<Composed, askama::Error> {
         when: &when,
         when_local: &when_local,
         place: &place,
-        online_url: meeting.online_url.as_deref(),
+        online_url: meeting.online_url.as_deref().filter(|_| !redacted),
         others,
-        agenda: meeting.agenda.trim(),
+        agenda: if redacted { "" } else { meeting.agenda.trim() },
         interpreter,
         page_url: &m.links.page,
         feed_url: &m.links.feed,

@@ -144,18 +144,23 @@ pub fn write_vevent(w: &mut Writer, info: &CalendarInfo<'_>, copy: &Copy<'_>) {
     let m = &d.meeting;
     let lang = info.lang;
     let tz = TimeZone::from_stored(&m.time_zone).tz();
-    let (sequence, dtstamp) = match copy.view {
+    // A person's copy changes with their answer too.
+    let (sequence, dtstamp, modified) = match copy.view {
         View::Invite {
             sequence, dtstamp, ..
-        } => (sequence, dtstamp),
-        _ => (m.revision, m.updated_at),
+        } => (sequence, dtstamp, m.updated_at),
+        View::Personal { attendee } => {
+            let changed = m.updated_at.max(attendee.updated_at);
+            (m.revision, changed, changed)
+        }
+        View::Staff => (m.revision, m.updated_at, m.updated_at),
     };
     w.begin("VEVENT");
     w.raw("UID", &[], &uid(&m.id, info.uid_host));
     w.raw("SEQUENCE", &[], &sequence.to_string());
     w.raw("DTSTAMP", &[], &utc_stamp(dtstamp));
     w.raw("CREATED", &[], &utc_stamp(m.created_at));
-    w.raw("LAST-MODIFIED", &[], &utc_stamp(m.updated_at));
+    w.raw("LAST-MODIFIED", &[], &utc_stamp(modified));
     w.raw(
         "DTSTART",
         &[("TZID", tz.name())],
@@ -197,7 +202,8 @@ pub fn write_vevent(w: &mut Writer, info: &CalendarInfo<'_>, copy: &Copy<'_>) {
             "CONFERENCE",
             &[
                 ("VALUE", "URI"),
-                ("FEATURE", "AUDIO,VIDEO"),
+                // One value: the writer would quote a list as a whole.
+                ("FEATURE", "VIDEO"),
                 ("LABEL", t(lang, "meeting.online")),
             ],
             url,
@@ -217,16 +223,14 @@ pub fn write_vevent(w: &mut Writer, info: &CalendarInfo<'_>, copy: &Copy<'_>) {
             _ => d.listed().map(|a| &a.attendee).collect(),
         };
         for a in listed {
-            w.raw(
-                "ATTENDEE",
-                &[
-                    ("CN", &a.name),
-                    ("ROLE", "REQ-PARTICIPANT"),
-                    ("PARTSTAT", a.partstat.ical()),
-                    ("RSVP", "TRUE"),
-                ],
-                &format!("mailto:{}", a.email),
-            );
+            // The address as the mail's envelope has it (a Japanese domain
+            // in punycode), so that mail programs match the invite to it.
+            let address = crate::domain::ascii_form(&a.email).unwrap_or_else(|| a.email.clone());
+            let mut params = vec![("CN", a.name.as_str()), ("ROLE", "REQ-PARTICIPANT")];
+            if method == Method::Request {
+                params.extend([("PARTSTAT", a.partstat.ical()), ("RSVP", "TRUE")]);
+            }
+            w.raw("ATTENDEE", &params, &format!("mailto:{address}"));
         }
     }
     w.text(
@@ -234,20 +238,40 @@ pub fn write_vevent(w: &mut Writer, info: &CalendarInfo<'_>, copy: &Copy<'_>) {
         &[("LANGUAGE", lang.as_str())],
         t(lang, "meeting.category"),
     );
-    w.raw("STATUS", &[], status(d, copy.view));
-    w.raw("TRANSP", &[], "OPAQUE");
+    let status = status(d, copy.view);
+    if let Some(status) = status {
+        w.raw("STATUS", &[], status);
+    }
+    match status {
+        // A copy that is gone no longer blocks the time.
+        Some("CANCELLED") => w.raw("TRANSP", &[], "TRANSPARENT"),
+        Some("TENTATIVE") => {
+            w.raw("TRANSP", &[], "OPAQUE");
+            // Outlook shows busy time from this, not from STATUS.
+            w.raw("X-MICROSOFT-CDO-BUSYSTATUS", &[], "TENTATIVE");
+        }
+        _ => w.raw("TRANSP", &[], "OPAQUE"),
+    }
     w.end("VEVENT");
 }
 
 /// The STATUS of a copy: a cancelled meeting or copy is CANCELLED; in an
 /// attendee's feed their answer shows (accepted: CONFIRMED; tentative or
 /// not yet answered: TENTATIVE; declined or taken off: CANCELLED, so that
-/// their calendar drops it).
-fn status(d: &MeetingDetails, view: View<'_>) -> &'static str {
-    if d.meeting.status == MeetingStatus::Cancelled {
-        return "CANCELLED";
+/// their calendar drops it). The CANCEL to one attendee taken off the
+/// list has none: RFC 5546 3.2.5 forbids STATUS when uninviting.
+fn status(d: &MeetingDetails, view: View<'_>) -> Option<&'static str> {
+    if let View::Invite {
+        method: Method::CancelForAttendee,
+        ..
+    } = view
+    {
+        return None;
     }
-    match view {
+    if d.meeting.status == MeetingStatus::Cancelled {
+        return Some("CANCELLED");
+    }
+    Some(match view {
         View::Invite { method, .. } => match method {
             Method::Request => "CONFIRMED",
             Method::Cancel | Method::CancelForAttendee => "CANCELLED",
@@ -259,7 +283,7 @@ fn status(d: &MeetingDetails, view: View<'_>) -> &'static str {
             PartStat::Declined => "CANCELLED",
         },
         View::Staff => "CONFIRMED",
-    }
+    })
 }
 
 /// An iTIP message for one attendee (RFC 5546): `REQUEST` with the meeting

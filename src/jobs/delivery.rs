@@ -15,13 +15,10 @@ use crate::db::meetings::{self as mdb, Attendee, MeetingDetails};
 use crate::db::outbox::{OutboxRow, Recipient};
 use crate::db::registrations::{self as rdb, Registration};
 use crate::domain::{
-    AttendeeId, EventId, EventStatus, Language, MailKind, MeetingId, MeetingStatus, OutboxStatus,
-    PartStat, RegistrationId, RegistrationStatus,
+    AttendeeId, EventId, EventStatus, MailKind, MeetingId, MeetingStatus, OutboxStatus, PartStat,
+    RegistrationId, RegistrationStatus,
 };
-use crate::email::meeting::{MeetingLinks, MeetingMail};
-use crate::email::{self, Links, MailInput};
 use crate::error::AppError;
-use crate::i18n::t;
 use crate::service;
 
 /// The longest wait between two tries.
@@ -230,102 +227,6 @@ impl Worker {
         }
     }
 
-    /// A message to a registered guest about their event.
-    fn guest_message(
-        &self,
-        row: &OutboxRow,
-        registration: &Registration,
-        event: &EventDetails,
-        feed_generation: i32,
-    ) -> Result<lettre::Message, String> {
-        let kind = row.kind;
-        let token = self.keys.registration(&registration.id);
-        let feed_token = self.keys.feed(&registration.email_key, feed_generation);
-        let base = &self.settings.base_url;
-        let input = MailInput {
-            kind,
-            registration,
-            event,
-            sequence: email::sequence_for(kind, row.revision),
-            queued_at: row.created_at,
-            message_key: row.id.as_str(),
-            reminder_minutes: row.reminder_minutes,
-            links: Links {
-                manage: format!("{base}/registrations/{}", token.expose()),
-                feed: format!("{base}/feeds/{}.ics", feed_token.expose()),
-                unsubscribe: format!("{base}/registrations/{}/unsubscribe", token.expose()),
-            },
-            base_url: base,
-            host: &self.host,
-            from: &self.settings.mail_from,
-        };
-        let composed = email::compose(&input).map_err(|e| format!("composing: {e}"))?;
-        let lang = Language::parse(&registration.language).unwrap_or_default();
-        email::to_message(
-            &composed,
-            &self.settings.mail_from,
-            t(lang, "site.name"),
-            &registration.name,
-            &registration.email,
-        )
-        .map_err(|e| format!("building the message: {e}"))
-    }
-
-    /// A message to a meeting attendee, or about one to the organizers.
-    fn attendee_message(
-        &self,
-        row: &OutboxRow,
-        attendee: &Attendee,
-        meeting: &MeetingDetails,
-        feed_generation: i32,
-    ) -> Result<lettre::Message, String> {
-        let kind = row.kind;
-        let token = self.keys.attendee(&attendee.id);
-        let feed_token = self.keys.feed(&attendee.email_key, feed_generation);
-        let base = &self.settings.base_url;
-        let notice = kind == MailKind::MeetingDeclined;
-        let page = if notice {
-            format!("{base}/admin/meetings/{}", meeting.meeting.id)
-        } else {
-            format!("{base}/meetings/{}", token.expose())
-        };
-        let input = MeetingMail {
-            kind,
-            attendee,
-            meeting,
-            sequence: row.revision,
-            queued_at: row.created_at,
-            message_key: row.id.as_str(),
-            reminder_minutes: row.reminder_minutes,
-            links: MeetingLinks {
-                page,
-                feed: format!("{base}/feeds/{}.ics", feed_token.expose()),
-                unsubscribe: format!("{base}/meetings/{}/unsubscribe", token.expose()),
-            },
-            base_url: base,
-            host: &self.host,
-            from: &self.settings.mail_from,
-        };
-        let composed = email::meeting::compose(&input).map_err(|e| format!("composing: {e}"))?;
-        let lang = email::meeting::language(&input);
-        let (to_name, to) = if notice {
-            (
-                t(lang, "mail.organizers"),
-                self.settings.organizer_email.as_str(),
-            )
-        } else {
-            (attendee.name.as_str(), attendee.email.as_str())
-        };
-        email::to_message(
-            &composed,
-            &self.settings.mail_from,
-            t(lang, "site.name"),
-            to_name,
-            to,
-        )
-        .map_err(|e| format!("building the message: {e}"))
-    }
-
     /// What to record: a temporary failure is retried until the attempts
     /// run out (dead); a permanent one (SMTP 5xx) fails at once.
     pub(super) fn decide(
@@ -421,6 +322,11 @@ fn meeting_skip_reason(
             if !attendee.reminders {
                 return Some("the attendee turned reminders off");
             }
+        }
+        // Taken off and put back on the list before this went out: the
+        // newer invite stands.
+        MailKind::MeetingRemoved if attendee.is_listed() => {
+            return Some("the attendee is on the list again");
         }
         MailKind::MeetingInvite | MailKind::MeetingUpdated => {
             if m.status != MeetingStatus::Confirmed || !attendee.is_listed() {

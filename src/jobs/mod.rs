@@ -2,6 +2,7 @@
 //! them, and records the outcome. Runs inside `musubi serve` and alone as
 //! `musubi worker`; several workers may run against one PostgreSQL.
 
+mod compose;
 mod delivery;
 
 use std::sync::Arc;

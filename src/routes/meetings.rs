@@ -24,6 +24,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/meetings/{token}.ics", web::get().to(ics))
         .route("/meetings/{token}", web::get().to(show))
         .route("/meetings/{token}/answer", web::post().to(answer))
+        .route("/meetings/{token}/rotate-feed", web::post().to(rotate_feed))
         .route(
             "/meetings/{token}/unsubscribe",
             web::get().to(unsubscribe_page),
@@ -170,6 +171,20 @@ async fn answer(
     let t2 = token.clone();
     service::run(&state.pool, move |conn| svc::answer(conn, &t2, partstat)).await?;
     Ok(ctx.see_other(&format!("/meetings/{token}?saved=1")))
+}
+
+async fn rotate_feed(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    token: web::Path<String>,
+    form: CsrfForm<super::Button>,
+) -> Result<HttpResponse, AppError> {
+    form.into_inner()?;
+    let token = token.into_inner();
+    let t2 = token.clone();
+    let keys = state.keys.clone();
+    service::run(&state.pool, move |conn| svc::rotate_feed(conn, &keys, &t2)).await?;
+    Ok(ctx.see_other(&format!("/meetings/{token}")))
 }
 
 /// The attendee's copy of the meeting as a one-event calendar (PUBLISH),

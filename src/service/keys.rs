@@ -58,9 +58,10 @@ impl LinkKeys {
         self.derive("registration", &[registration_id.as_str()])
     }
 
-    /// The token of a meeting attendee's own page (and its unsubscribe link).
-    pub fn attendee(&self, attendee_id: &AttendeeId) -> Token {
-        self.derive("attendee", &[attendee_id.as_str()])
+    /// The token of a meeting attendee's own page (and its unsubscribe
+    /// link); a new generation retires the old link.
+    pub fn attendee(&self, attendee_id: &AttendeeId, generation: i32) -> Token {
+        self.derive("attendee", &[attendee_id.as_str(), &generation.to_string()])
     }
 
     /// The token of an organizer's staff calendar; a new generation retires the old URL.

@@ -360,6 +360,16 @@ async fn an_attendee_answers_from_their_page(backend: Backend) {
         .to_owned();
     let (python, _) = parse_independently(&app.browse(&feed).await);
     assert_eq!(python["events"][0]["status"], "CANCELLED");
+    // A new feed URL from her page retires the old one.
+    let page = app.browse(&link).await;
+    let r = app.press(&format!("{link}/rotate-feed"), &page).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&app.local(&feed).replace(&app.address, ""))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     // A made-up token is a 404.
     let (status, _) = app
         .page(
@@ -1224,6 +1234,32 @@ async fn organizers_plan_meetings_on_the_admin_pages(backend: Backend) {
         shown.contains("Dana Whitfield") && shown.contains("佐藤 愛子") && shown.contains("未回答"),
         "{shown}"
     );
+    // A new link for Dana: the old one is a 404, the new one arrives by mail.
+    app.send_all_mail().await;
+    let old_link = page_link(mail_to(&app, "dana@crv.example").last().unwrap());
+    let dana_id = {
+        let (_, got) = app
+            .api_get(&format!("/api/v1{}", location.trim_start_matches("/admin")))
+            .await;
+        got["attendees"][0]["id"].as_str().unwrap().to_owned()
+    };
+    let r = app
+        .press(&format!("{location}/attendees/{dana_id}/new-link"), &shown)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&app.local(&old_link).replace(&app.address, ""))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    app.send_all_mail().await;
+    let new_link = page_link(mail_to(&app, "dana@crv.example").last().unwrap());
+    assert_ne!(new_link, old_link);
+    let (status, _) = app
+        .page(&app.local(&new_link).replace(&app.address, ""), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
     // Edit: the form holds the attendees; cancelling from the page.
     let edit = app.browse(&format!("{location}/edit")).await;
     assert!(edit.contains("value=\"dana@crv.example\""), "{edit}");

@@ -40,6 +40,8 @@ CREATE TABLE meeting_attendees (
     language TEXT NOT NULL CHECK (language IN ('ja', 'en')),
     partstat TEXT NOT NULL CHECK (partstat IN ('needs_action', 'accepted', 'tentative', 'declined')),
     token_hash TEXT NOT NULL UNIQUE,
+    -- A new generation (a new link sent by an organizer) retires the old link.
+    link_generation INTEGER NOT NULL DEFAULT 1,
     reminders BOOLEAN NOT NULL DEFAULT TRUE,
     answered_at TIMESTAMP,
     removed_at TIMESTAMP,

@@ -47,6 +47,10 @@ pub fn answer(conn: &mut DbConn, token: &str, partstat: PartStat) -> Result<Atte
         ));
     }
     write_tx(conn, |conn| {
+        // Under the meeting's lock, read again: a change made meanwhile
+        // (a move that reset the answers, a removal) comes first.
+        let found = by_token(conn, token)?;
+        mdb::lock(conn, &found.meeting_id)?;
         let attendee = by_token(conn, token)?;
         let meeting = mdb::find(conn, &attendee.meeting_id)?.ok_or(AppError::NotFound)?;
         if meeting.status == MeetingStatus::Cancelled || !attendee.is_listed() {
@@ -64,7 +68,6 @@ pub fn answer(conn: &mut DbConn, token: &str, partstat: PartStat) -> Result<Atte
         if attendee.partstat == partstat {
             return Ok(attendee);
         }
-        db::data_version::touch(conn)?;
         let before = attendee.partstat;
         mdb::set_partstat(conn, &attendee.id, partstat, db::now())?;
         let after = Attendee {
@@ -73,6 +76,23 @@ pub fn answer(conn: &mut DbConn, token: &str, partstat: PartStat) -> Result<Atte
         };
         mail::answered(conn, &after, &meeting, before)?;
         Ok(after)
+    })
+}
+
+/// A new personal feed URL for the attendee's email; the old one answers
+/// 404 from now on (their link was forwarded, say).
+pub fn rotate_feed(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<Token, AppError> {
+    let now = db::now();
+    write_tx(conn, |conn| {
+        let attendee = by_token(conn, token)?;
+        let key = attendee.email_key.clone();
+        let generation = crate::db::registrations::rotate_feed(
+            conn,
+            &key,
+            |g| keys.feed(&key, g).hash().as_str().to_owned(),
+            now,
+        )?;
+        Ok(keys.feed(&key, generation))
     })
 }
 
@@ -94,7 +114,39 @@ pub fn unsubscribe(conn: &mut DbConn, token: &str) -> Result<Attendee, AppError>
     })
 }
 
-/// Re-exported for the routes: a link token for an attendee.
-pub fn link_token(keys: &LinkKeys, attendee: &Attendee) -> Token {
-    keys.attendee(&attendee.id)
+/// Sends an attendee a new link (a forwarded invite, a lost phone): the
+/// old link answers 404 from now on, and the new one goes out in a fresh
+/// copy of the invite.
+#[tracing::instrument(skip(conn, keys))]
+pub fn new_link(
+    conn: &mut DbConn,
+    keys: &LinkKeys,
+    meeting_id: &crate::domain::MeetingId,
+    attendee_id: &crate::domain::AttendeeId,
+) -> Result<Attendee, AppError> {
+    write_tx(conn, |conn| {
+        mdb::lock(conn, meeting_id)?;
+        let meeting = mdb::find(conn, meeting_id)?.ok_or(AppError::NotFound)?;
+        let attendee = mdb::find_attendees(conn, &[attendee_id])?
+            .pop()
+            .filter(|a| a.meeting_id == meeting.id)
+            .ok_or(AppError::NotFound)?;
+        let generation = attendee.link_generation + 1;
+        let now = db::now();
+        mdb::set_link(
+            conn,
+            &attendee.id,
+            generation,
+            keys.attendee(&attendee.id, generation).hash().as_str(),
+            now,
+        )?;
+        let after = Attendee {
+            link_generation: generation,
+            ..attendee
+        };
+        if meeting.status == MeetingStatus::Confirmed && after.is_listed() {
+            mail::new_link(conn, &after, &meeting, now)?;
+        }
+        Ok(after)
+    })
 }

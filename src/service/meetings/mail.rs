@@ -52,6 +52,39 @@ pub(super) fn enqueue(
     )?)
 }
 
+/// A fresh copy of the invite carrying an attendee's new link.
+pub(super) fn new_link(
+    conn: &mut DbConn,
+    attendee: &Attendee,
+    meeting: &Meeting,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let id = OutboxId::generate();
+    outbox::enqueue(
+        conn,
+        &NewOutboxRow {
+            id: &id,
+            dedupe_key: &format!(
+                "meeting_invite:{}:{}:link{}",
+                attendee.id, meeting.revision, attendee.link_generation
+            ),
+            kind: MailKind::MeetingInvite,
+            registration_id: None,
+            event_id: None,
+            attendee_id: Some(&attendee.id),
+            meeting_id: Some(&meeting.id),
+            revision: meeting.revision,
+            reminder_minutes: None,
+            status: OutboxStatus::Pending,
+            due_at: now,
+            attempts: 0,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(())
+}
+
 /// Reminders for a listed attendee who has not declined, at each offset still ahead.
 pub(super) fn schedule_reminders(
     conn: &mut DbConn,

@@ -1,371 +1,31 @@
-//! Business meetings: a day view (rooms as columns, times as rows), one
-//! meeting with each attendee's answer, the create and edit forms with
-//! attendee rows, and cancelling.
-
-use std::collections::HashMap;
+//! The create and edit forms: the meeting's fields, and one row per
+//! attendee (repeated keys), each problem shown beside its cell. (About
+//! 480 lines: the form, its conversion both ways and its page belong together.)
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use super::AdminUser;
-use super::form_page::{submit, zone_options};
-use crate::db::meetings::{MeetingDetails, MeetingFilter};
+use super::super::AdminUser;
+use super::super::form_page::{submit, zone_options};
+use crate::db;
 use crate::db::users::User;
-use crate::db::{self, bookings::BookedBy};
-use crate::domain::{Invalid, Language, MeetingId, MeetingStatus, TimeZone};
+use crate::domain::{Language, MeetingId, TimeZone};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::i18n::format_time_short;
 use crate::routes::forms::{Field, FieldKind, Form, FormErrors};
-use crate::routes::{Button, CsrfForm, PageContext};
+use crate::routes::{CsrfForm, PageContext};
 use crate::service::events::TimeInput;
 use crate::service::meetings::{self as svc, AttendeeFields, MeetingFields};
 use crate::service::{self, organizations, venues};
 
-pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/meetings", web::get().to(day_view))
-        .route("/meetings", web::post().to(create))
+pub(super) fn config(cfg: &mut web::ServiceConfig) {
+    cfg.route("/meetings", web::post().to(create))
         .route("/meetings/new", web::get().to(new_meeting))
-        .route("/meetings/{id}", web::get().to(show))
         .route("/meetings/{id}", web::post().to(update))
-        .route("/meetings/{id}/edit", web::get().to(edit))
-        .route("/meetings/{id}/cancel", web::post().to(cancel));
+        .route("/meetings/{id}/edit", web::get().to(edit));
 }
-
-// ---------------------------------------------------------------- day view
-
-/// The grid's rows: every half hour from 08:00 to 20:00 (Japan time),
-/// wider when a meeting of the day starts earlier or ends later.
-const SLOT_MINUTES: i64 = 30;
-
-enum Cell {
-    Free,
-    /// A meeting or event starts in this slot and spans `rows` slots.
-    Taken {
-        rows: usize,
-        title: String,
-        href: Option<String>,
-        when: String,
-        class: &'static str,
-    },
-    /// Covered by the cell above.
-    Covered,
-}
-
-struct GridRow {
-    time: String,
-    cells: Vec<Cell>,
-}
-
-struct OnlineMeeting {
-    title: String,
-    href: String,
-    when: String,
-}
-
-#[derive(Template)]
-#[template(path = "admin/meetings/day.html")]
-struct DayPage<'a> {
-    ctx: &'a PageContext,
-    user: &'a User,
-    day: String,
-    previous: String,
-    next: String,
-    rooms: Vec<String>,
-    grid: Vec<GridRow>,
-    online: Vec<OnlineMeeting>,
-    cancelled: Vec<OnlineMeeting>,
-}
-
-#[derive(Deserialize)]
-struct DayQuery {
-    day: Option<String>,
-}
-
-#[tracing::instrument(skip_all)]
-async fn day_view(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    user: AdminUser,
-    query: web::Query<DayQuery>,
-) -> Result<HttpResponse, AppError> {
-    let tokyo = TimeZone::TOKYO.tz();
-    let today = Utc::now().with_timezone(&tokyo).date_naive();
-    let day = match query.day.as_deref().filter(|d| !d.is_empty()) {
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| AppError::field("day", Invalid::new("invalid.date")))?,
-        None => today,
-    };
-    let start = tokyo
-        .from_local_datetime(&day.and_time(NaiveTime::MIN))
-        .single()
-        .ok_or(AppError::NotFound)?
-        .with_timezone(&Utc);
-    let end = start + Duration::days(1);
-    let (from, to) = (db::from_utc(start), db::from_utc(end));
-    let (meetings, venues, bookings) = service::run(&state.pool, move |conn| {
-        let meetings = svc::list(
-            conn,
-            MeetingFilter {
-                ends_after: Some(from),
-                starts_before: Some(to),
-                ..Default::default()
-            },
-        )?;
-        let venues = venues::list(conn)?;
-        let rooms: Vec<crate::domain::RoomId> = venues
-            .iter()
-            .flat_map(|v| v.rooms.iter().map(|r| r.id.clone()))
-            .collect();
-        let refs: Vec<&crate::domain::RoomId> = rooms.iter().collect();
-        let bookings = db::bookings::overlapping(conn, &refs, from, to, None)?;
-        Ok((meetings, venues, bookings))
-    })
-    .await?;
-    let rooms: Vec<(crate::domain::RoomId, String)> = venues
-        .iter()
-        .flat_map(|v| {
-            v.rooms.iter().map(|r| {
-                (
-                    r.id.clone(),
-                    format!(
-                        "{} {}",
-                        ctx.pick(&v.venue.name_ja, &v.venue.name_en),
-                        ctx.pick(&r.name_ja, &r.name_en)
-                    ),
-                )
-            })
-        })
-        .collect();
-    let by_id: HashMap<&MeetingId, &MeetingDetails> =
-        meetings.iter().map(|d| (&d.meeting.id, d)).collect();
-    // The hours shown: 08:00–20:00, or wider for what the day holds.
-    let hour_of = |t: chrono::NaiveDateTime| {
-        let local = db::to_utc(t).with_timezone(&tokyo);
-        if local.date_naive() < day {
-            0
-        } else if local.date_naive() > day {
-            24 * 60
-        } else {
-            i64::from(chrono::Timelike::hour(&local)) * 60
-                + i64::from(chrono::Timelike::minute(&local))
-        }
-    };
-    let mut first = 8 * 60;
-    let mut last = 20 * 60;
-    for (_, b) in &bookings {
-        let (s, e, _) = b.interval();
-        first = first.min(hour_of(s) / SLOT_MINUTES * SLOT_MINUTES);
-        last = last.max(hour_of(e));
-    }
-    let slots: Vec<i64> = (first..last).step_by(SLOT_MINUTES as usize).collect();
-    let mut grid: Vec<GridRow> = slots
-        .iter()
-        .map(|m| GridRow {
-            time: format!("{:02}:{:02}", m / 60, m % 60),
-            cells: rooms.iter().map(|_| Cell::Free).collect(),
-        })
-        .collect();
-    for (room_id, booked) in &bookings {
-        let Some(col) = rooms.iter().position(|(id, _)| id == room_id) else {
-            continue;
-        };
-        let (s, e, _) = booked.interval();
-        let (from_min, to_min) = (hour_of(s), hour_of(e));
-        let Some(row) = slots.iter().position(|m| m + SLOT_MINUTES > from_min) else {
-            continue;
-        };
-        let rows = slots[row..]
-            .iter()
-            .take_while(|m| **m < to_min)
-            .count()
-            .max(1);
-        let when = format!(
-            "{}–{}",
-            format_time_short(db::to_utc(s), TimeZone::TOKYO),
-            format_time_short(db::to_utc(e), TimeZone::TOKYO)
-        );
-        let (title, href, class) = match booked {
-            BookedBy::Meeting(m) => (
-                by_id
-                    .get(&m.id)
-                    .map(|d| meeting_label(&ctx, d))
-                    .unwrap_or_else(|| ctx.pick(&m.title_ja, &m.title_en).to_owned()),
-                Some(format!("/admin/meetings/{}", m.id)),
-                "meeting",
-            ),
-            BookedBy::Event(e) => (
-                ctx.pick(&e.title_ja, &e.title_en).to_owned(),
-                Some(format!("/admin/events/{}/edit", e.slug)),
-                "event",
-            ),
-        };
-        grid[row].cells[col] = Cell::Taken {
-            rows,
-            title,
-            href,
-            when,
-            class,
-        };
-        for r in grid.iter_mut().skip(row + 1).take(rows - 1) {
-            r.cells[col] = Cell::Covered;
-        }
-    }
-    let listed = |d: &MeetingDetails| OnlineMeeting {
-        title: meeting_label(&ctx, d),
-        href: format!("/admin/meetings/{}", d.meeting.id),
-        when: format!(
-            "{}–{}",
-            format_time_short(db::to_utc(d.meeting.starts_at), TimeZone::TOKYO),
-            format_time_short(db::to_utc(d.meeting.ends_at), TimeZone::TOKYO)
-        ),
-    };
-    let online = meetings
-        .iter()
-        .filter(|d| d.room.is_none() && d.meeting.status == MeetingStatus::Confirmed)
-        .map(listed)
-        .collect();
-    let cancelled = meetings
-        .iter()
-        .filter(|d| d.meeting.status == MeetingStatus::Cancelled)
-        .map(listed)
-        .collect();
-    ctx.render(&DayPage {
-        ctx: &ctx,
-        user: &user.0,
-        day: day.format("%Y-%m-%d").to_string(),
-        previous: (day - Duration::days(1)).format("%Y-%m-%d").to_string(),
-        next: (day + Duration::days(1)).format("%Y-%m-%d").to_string(),
-        rooms: rooms.into_iter().map(|(_, name)| name).collect(),
-        grid,
-        online,
-        cancelled,
-    })
-}
-
-/// A meeting in a list: its title and the companies meeting.
-fn meeting_label(ctx: &PageContext, d: &MeetingDetails) -> String {
-    let mut companies: Vec<&str> = Vec::new();
-    for a in d.listed() {
-        let c = a.company(ctx.lang);
-        if !companies.contains(&c) {
-            companies.push(c);
-        }
-    }
-    format!(
-        "{} ({})",
-        ctx.pick(&d.meeting.title_ja, &d.meeting.title_en),
-        companies.join(" × ")
-    )
-}
-
-// ------------------------------------------------------------ one meeting
-
-struct AttendeeView {
-    name: String,
-    email: String,
-    company: String,
-    zone: String,
-    language: String,
-    answer: String,
-    partstat: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "admin/meetings/show.html")]
-struct ShowPage<'a> {
-    ctx: &'a PageContext,
-    user: &'a User,
-    id: String,
-    title: String,
-    day: String,
-    times: Vec<crate::routes::views::ZonedTime>,
-    place: String,
-    online_url: Option<String>,
-    event: Option<(String, String)>,
-    agenda: String,
-    interpreter: Option<String>,
-    status: String,
-    cancelled: bool,
-    revision: i32,
-    attendees: Vec<AttendeeView>,
-    removed: Vec<AttendeeView>,
-}
-
-async fn show(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    user: AdminUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = MeetingId::from(id.into_inner());
-    let d = service::run(&state.pool, move |conn| svc::load(conn, &id)).await?;
-    let m = &d.meeting;
-    let view = |a: &crate::db::meetings::AttendeeDetails| AttendeeView {
-        name: a.attendee.name.clone(),
-        email: a.attendee.email.clone(),
-        company: a.company(ctx.lang).to_owned(),
-        zone: a.attendee.time_zone.clone(),
-        language: a.attendee.language.clone(),
-        answer: ctx.t(a.attendee.partstat.label_key()).to_owned(),
-        partstat: a.attendee.partstat.as_str(),
-    };
-    ctx.render(&ShowPage {
-        ctx: &ctx,
-        user: &user.0,
-        id: m.id.to_string(),
-        title: ctx.pick(&m.title_ja, &m.title_en).to_owned(),
-        day: db::to_utc(m.starts_at)
-            .with_timezone(&TimeZone::TOKYO.tz())
-            .format("%Y-%m-%d")
-            .to_string(),
-        times: crate::routes::views::zoned_times(
-            &ctx,
-            db::to_utc(m.starts_at),
-            db::to_utc(m.ends_at),
-            TimeZone::from_stored(&m.time_zone),
-            None,
-        ),
-        place: crate::ical::meeting::location(&d, ctx.lang),
-        online_url: m.online_url.clone(),
-        event: d.event.as_ref().map(|e| {
-            (
-                e.slug.clone(),
-                ctx.pick(&e.title_ja, &e.title_en).to_owned(),
-            )
-        }),
-        agenda: m.agenda.clone(),
-        interpreter: m.interpreter.as_ref().map(|p| p.replace('-', " ⇄ ")),
-        status: ctx.t(m.status.label_key()).to_owned(),
-        cancelled: m.status == MeetingStatus::Cancelled,
-        revision: m.revision,
-        attendees: d.listed().map(view).collect(),
-        removed: d
-            .attendees
-            .iter()
-            .filter(|a| !a.attendee.is_listed())
-            .map(view)
-            .collect(),
-    })
-}
-
-async fn cancel(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    _user: AdminUser,
-    id: web::Path<String>,
-    form: CsrfForm<Button>,
-) -> Result<HttpResponse, AppError> {
-    form.into_inner()?;
-    let id = MeetingId::from(id.into_inner());
-    let target = id.clone();
-    service::run(&state.pool, move |conn| svc::cancel(conn, &target)).await?;
-    Ok(ctx.see_other(&format!("/admin/meetings/{id}")))
-}
-
-// ------------------------------------------------------------------ forms
 
 /// The HTML form: the meeting's fields, and the attendee rows as repeated
 /// keys (one value per row, in row order; blank rows are left out).
@@ -428,6 +88,7 @@ impl MeetingForm {
             .map(|(key, _)| self.column(key).len())
             .max()
             .unwrap_or(0)
+            .min(crate::service::meetings::MAX_ATTENDEES * 4)
     }
 
     /// The rows that are not blank, by their index on the page.
@@ -625,7 +286,9 @@ fn form_page(
         .field(Field::new("agenda", FieldKind::TextArea));
     let filled = form.filled_rows();
     let shown = form.rows().max(filled.last().map_or(0, |r| r + 1)) + 2;
-    let shown = shown.max(4);
+    // Never more rows than a meeting may have (a form of thousands of
+    // blank rows is not drawn again).
+    let shown = shown.clamp(4, crate::service::meetings::MAX_ATTENDEES + 2);
     let languages = vec![
         (Language::Ja.as_str().to_owned(), "日本語".to_owned()),
         (Language::En.as_str().to_owned(), "English".to_owned()),
@@ -667,7 +330,7 @@ fn form_page(
                 .and_then(|s| s.split_once("]."))
                 .and_then(|(i, name)| Some((i.parse::<usize>().ok()?, name.to_owned())));
             match cell {
-                Some((i, name)) if i < filled.len() => {
+                Some((i, name)) if i < filled.len() && filled[i] < rows.len() => {
                     let row = &mut rows[filled[i]];
                     if let Some(c) = row
                         .cells

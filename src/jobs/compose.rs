@@ -1,0 +1,111 @@
+//! Building one message for its recipient: a registered guest (about
+//! their event) or a meeting attendee (or the organizers, about one), with
+//! the links that carry the recipient's tokens.
+
+use super::Worker;
+use crate::db::events::EventDetails;
+use crate::db::meetings::{Attendee, MeetingDetails};
+use crate::db::outbox::OutboxRow;
+use crate::db::registrations::Registration;
+use crate::domain::{Language, MailKind};
+use crate::email::meeting::{MeetingLinks, MeetingMail};
+use crate::email::{self, Links, MailInput};
+use crate::i18n::t;
+
+impl Worker {
+    /// A message to a registered guest about their event.
+    pub(super) fn guest_message(
+        &self,
+        row: &OutboxRow,
+        registration: &Registration,
+        event: &EventDetails,
+        feed_generation: i32,
+    ) -> Result<lettre::Message, String> {
+        let kind = row.kind;
+        let token = self.keys.registration(&registration.id);
+        let feed_token = self.keys.feed(&registration.email_key, feed_generation);
+        let base = &self.settings.base_url;
+        let input = MailInput {
+            kind,
+            registration,
+            event,
+            sequence: email::sequence_for(kind, row.revision),
+            queued_at: row.created_at,
+            message_key: row.id.as_str(),
+            reminder_minutes: row.reminder_minutes,
+            links: Links {
+                manage: format!("{base}/registrations/{}", token.expose()),
+                feed: format!("{base}/feeds/{}.ics", feed_token.expose()),
+                unsubscribe: format!("{base}/registrations/{}/unsubscribe", token.expose()),
+            },
+            base_url: base,
+            host: &self.host,
+            from: &self.settings.mail_from,
+        };
+        let composed = email::compose(&input).map_err(|e| format!("composing: {e}"))?;
+        let lang = Language::parse(&registration.language).unwrap_or_default();
+        email::to_message(
+            &composed,
+            &self.settings.mail_from,
+            t(lang, "site.name"),
+            &registration.name,
+            &registration.email,
+        )
+        .map_err(|e| format!("building the message: {e}"))
+    }
+
+    /// A message to a meeting attendee, or about one to the organizers.
+    pub(super) fn attendee_message(
+        &self,
+        row: &OutboxRow,
+        attendee: &Attendee,
+        meeting: &MeetingDetails,
+        feed_generation: i32,
+    ) -> Result<lettre::Message, String> {
+        let kind = row.kind;
+        let token = self.keys.attendee(&attendee.id, attendee.link_generation);
+        let feed_token = self.keys.feed(&attendee.email_key, feed_generation);
+        let base = &self.settings.base_url;
+        let notice = kind == MailKind::MeetingDeclined;
+        let page = if notice {
+            format!("{base}/admin/meetings/{}", meeting.meeting.id)
+        } else {
+            format!("{base}/meetings/{}", token.expose())
+        };
+        let input = MeetingMail {
+            kind,
+            attendee,
+            meeting,
+            sequence: row.revision,
+            queued_at: row.created_at,
+            message_key: row.id.as_str(),
+            reminder_minutes: row.reminder_minutes,
+            links: MeetingLinks {
+                page,
+                feed: format!("{base}/feeds/{}.ics", feed_token.expose()),
+                unsubscribe: format!("{base}/meetings/{}/unsubscribe", token.expose()),
+            },
+            base_url: base,
+            host: &self.host,
+            from: &self.settings.mail_from,
+        };
+        let composed = email::meeting::compose(&input).map_err(|e| format!("composing: {e}"))?;
+        let lang = email::meeting::language(&input);
+        let (to_name, to) = if notice {
+            (
+                t(lang, "mail.organizers"),
+                self.settings.organizer_email.as_str(),
+            )
+        } else {
+            (attendee.name.as_str(), attendee.email.as_str())
+        };
+        email::to_message(
+            &composed,
+            &self.settings.mail_from,
+            t(lang, "site.name"),
+            to_name,
+            to,
+        )
+        .map_err(|e| format!("building the message: {e}"))
+    }
+}
