@@ -373,4 +373,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("invalid.year_range", "{min}年から{max}年までの日時を入力してください。", "Enter a date between the years {min} and {max}."),
     ("admin.new_link", "新しいリンクを送る", "Send a new link"),
     ("admin.new_link_hint", "この参加者に新しいリンクを送り、古いリンクを無効にします。", "Sends this attendee a new link; the old one stops working."),
+    ("hint.one_title", "日本語か英語のどちらか一方だけでも構いません（もう一方にも同じタイトルを使います）。", "One language is enough: the other shows the same title."),
+    ("admin.answer", "回答", "Answer"),
+    ("meeting.stop_reminders", "この商談のリマインダーを停止", "Stop reminders for this meeting"),
+    ("field.attendee", "参加者", "Attendee"),
 ];

@@ -804,7 +804,16 @@ async fn meetings_stay_private(backend: Backend) {
             "{path}: {body}"
         );
     }
-    // The list filters by organization and email.
+    // The venue page says the room is booked then, and nothing more.
+    let (_, venue) = app.page("/venues/nakanoshima", Some("en")).await;
+    let booked = venue
+        .split("Other bookings")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{venue}"));
+    assert!(
+        booked.contains("10:00–11:00") && booked.contains("Room A") && booked.contains("Booked"),
+        "{booked}"
+    );
     let (_, by_org) = app
         .api_get("/api/v1/meetings?organization=rhein-medtech")
         .await;

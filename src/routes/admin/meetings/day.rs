@@ -15,7 +15,6 @@ use crate::db::{self, bookings::BookedBy};
 use crate::domain::{Invalid, MeetingId, MeetingStatus, TimeZone};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::i18n::format_time_short;
 use crate::routes::PageContext;
 use crate::service::meetings as svc;
 use crate::service::{self, venues};
@@ -175,11 +174,7 @@ async fn day_view(
             .take_while(|m| **m < to_min)
             .count()
             .max(1);
-        let when = format!(
-            "{}–{}",
-            format_time_short(db::to_utc(s), TimeZone::TOKYO),
-            format_time_short(db::to_utc(e), TimeZone::TOKYO)
-        );
+        let when = format!("{}–{}", clock(s), clock(e));
         let (title, href, class) = match booked {
             BookedBy::Meeting(m) => (
                 by_id
@@ -211,8 +206,8 @@ async fn day_view(
         href: format!("/admin/meetings/{}", d.meeting.id),
         when: format!(
             "{}–{}",
-            format_time_short(db::to_utc(d.meeting.starts_at), TimeZone::TOKYO),
-            format_time_short(db::to_utc(d.meeting.ends_at), TimeZone::TOKYO)
+            clock(d.meeting.starts_at),
+            clock(d.meeting.ends_at)
         ),
     };
     let online = meetings
@@ -236,6 +231,14 @@ async fn day_view(
         online,
         cancelled,
     })
+}
+
+/// A time of day in Japan (the page says all its times are).
+fn clock(t: chrono::NaiveDateTime) -> String {
+    db::to_utc(t)
+        .with_timezone(&TimeZone::TOKYO.tz())
+        .format("%H:%M")
+        .to_string()
 }
 
 /// A meeting in a list: its title and the companies meeting.

@@ -263,8 +263,9 @@ fn form_page(
     let fields = form.to_fields();
     let revision = form.revision.as_deref().and_then(|r| r.parse().ok());
     let mut general = Form::new(action, "admin.save", &fields, revision)
-        .field(Field::new("title_ja", FieldKind::Text).required())
-        .field(Field::new("title_en", FieldKind::Text).required())
+        // One title is enough: the other language shows the same.
+        .field(Field::new("title_ja", FieldKind::Text).hint("hint.one_title"))
+        .field(Field::new("title_en", FieldKind::Text))
         .field(Field::new("time_zone", FieldKind::Choice(zone_options())))
         .field(
             Field::new("starts_at", FieldKind::DateTime)
