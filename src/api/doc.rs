@@ -185,4 +185,60 @@ mod tests {
         );
         assert_eq!(doc["openapi"], "3.1.0");
     }
+
+    /// The meeting body and answer carry the fields other programs rely on.
+    #[test]
+    fn meetings_are_documented_with_every_field() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let properties = |schema: &str| -> Vec<String> {
+            let mut names: Vec<String> = doc["components"]["schemas"][schema]["properties"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{schema} is documented"))
+                .keys()
+                .cloned()
+                .collect();
+            names.sort();
+            names
+        };
+        let body = properties("MeetingInput");
+        for field in [
+            "title_ja",
+            "title_en",
+            "agenda",
+            "starts_at",
+            "ends_at",
+            "time_zone",
+            "room_id",
+            "online_url",
+            "event_slug",
+            "interpreter",
+            "allow_attendee_conflicts",
+            "attendees",
+        ] {
+            assert!(body.contains(&field.to_owned()), "{field} in {body:?}");
+        }
+        assert_eq!(
+            properties("MeetingAttendeeInput"),
+            [
+                "country",
+                "email",
+                "language",
+                "name",
+                "organization",
+                "organization_slug",
+                "time_zone"
+            ]
+        );
+        let answer = properties("Meeting");
+        for field in ["id", "revision", "status", "attendees"] {
+            assert!(answer.contains(&field.to_owned()), "{field} in {answer:?}");
+        }
+        let attendee = properties("MeetingAttendee");
+        for field in ["id", "partstat", "manage_url"] {
+            assert!(
+                attendee.contains(&field.to_owned()),
+                "{field} in {attendee:?}"
+            );
+        }
+    }
 }

@@ -159,6 +159,10 @@ pub fn find(conn: &mut DbConn, id: &EventId) -> QueryResult<Option<Event>> {
 
 /// The events of these ids (those that still exist), in one query.
 pub fn find_many(conn: &mut DbConn, ids: &[&EventId]) -> QueryResult<Vec<Event>> {
+    // A batch of mail may hold none: no query for nothing.
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     events::table
         .filter(events::id.eq_any(ids))
         .select(Event::as_select())
@@ -226,6 +230,9 @@ pub fn set_organizers(
 
 /// Organizers and rooms of many events, in two queries.
 pub fn with_details(conn: &mut DbConn, list: Vec<Event>) -> QueryResult<Vec<EventDetails>> {
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<&str> = list.iter().map(|e| e.id.as_str()).collect();
     let organizer_rows: Vec<(EventId, Organization)> = event_organizers::table
         .inner_join(organizations::table)

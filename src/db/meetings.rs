@@ -201,6 +201,9 @@ pub fn lock(conn: &mut DbConn, id: &MeetingId) -> QueryResult<()> {
 }
 
 pub fn find_many(conn: &mut DbConn, ids: &[&MeetingId]) -> QueryResult<Vec<Meeting>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     meetings::table
         .filter(meetings::id.eq_any(ids))
         .select(Meeting::as_select())
@@ -263,6 +266,9 @@ pub fn list(conn: &mut DbConn, filter: MeetingFilter<'_>) -> QueryResult<Vec<Mee
 /// Rooms, parent events, attendees and their organizations of many
 /// meetings, in four queries.
 pub fn with_details(conn: &mut DbConn, list: Vec<Meeting>) -> QueryResult<Vec<MeetingDetails>> {
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<&MeetingId> = list.iter().map(|m| &m.id).collect();
     let room_ids: Vec<&RoomId> = list.iter().filter_map(|m| m.room_id.as_ref()).collect();
     let event_ids: Vec<&EventId> = list.iter().filter_map(|m| m.event_id.as_ref()).collect();

@@ -72,6 +72,10 @@ pub fn find(conn: &mut DbConn, id: &RegistrationId) -> QueryResult<Option<Regist
 
 /// The registrations of these ids (those that still exist), in one query.
 pub fn find_many(conn: &mut DbConn, ids: &[&RegistrationId]) -> QueryResult<Vec<Registration>> {
+    // A batch of mail may hold none: no query for nothing.
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     registrations::table
         .filter(registrations::id.eq_any(ids))
         .select(Registration::as_select())

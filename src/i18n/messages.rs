@@ -377,4 +377,5 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("admin.answer", "回答", "Answer"),
     ("meeting.stop_reminders", "この商談のリマインダーを停止", "Stop reminders for this meeting"),
     ("field.attendee", "参加者", "Attendee"),
+    ("conflict.attendee_busy_self", "同じ時間に別の商談「{meeting}」に参加予定のため、出席にできません。主催者にご連絡ください。", "You are in another meeting at this time (\"{meeting}\"), so you cannot attend this one; please contact the organizers."),
 ];

@@ -370,6 +370,26 @@ async fn an_attendee_answers_from_their_page(backend: Backend) {
             .status(),
         StatusCode::NOT_FOUND
     );
+    // Having declined, she is free at that time; once in another meeting
+    // then, she cannot take the decline back.
+    create(
+        &app,
+        &meeting(
+            "2031-12-09T10:30:00+09:00",
+            "2031-12-09T11:30:00+09:00",
+            json!({ "online_url": "https://meet.example.com/y" }),
+            json!([
+                rhein("lena@rhein.example", "Lena Vogt"),
+                boston("erin@crv.example", "Erin Park")
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(
+        answer(&app, &link, "accepted").await.status(),
+        StatusCode::CONFLICT
+    );
+    app.send_all_mail().await;
     // A made-up token is a 404.
     let (status, _) = app
         .page(
@@ -718,6 +738,26 @@ async fn moves_and_attendee_changes_reach_everyone(backend: Backend) {
         "{dana_page}"
     );
     assert!(!dana_page.contains("田中 美香"));
+
+    // A new title: no new revision, but everyone's calendar gets it.
+    let before = mail_to(&app, "lena@rhein.example").len();
+    let (status, retitled) = app
+        .api_patch(
+            &format!("/api/v1/meetings/{id}"),
+            &json!({ "title_en": "Meeting with an Osaka start-up, Room 2" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(retitled["revision"], 2);
+    app.send_all_mail().await;
+    let lena_mail = mail_to(&app, "lena@rhein.example");
+    assert_eq!(lena_mail.len(), before + 1);
+    let (method, vevent) = itip(lena_mail.last().unwrap());
+    assert_eq!(
+        (method.as_str(), vevent["sequence"].as_i64()),
+        ("REQUEST", Some(2))
+    );
+    assert_eq!(vevent["summary"], "Meeting with an Osaka start-up, Room 2");
 
     // Cancelled: CANCEL with revision 3 to everyone on the list.
     let (status, cancelled) = app

@@ -69,6 +69,25 @@ pub fn answer(conn: &mut DbConn, token: &str, partstat: PartStat) -> Result<Atte
             return Ok(attendee);
         }
         let before = attendee.partstat;
+        // Taking a decline back puts the person in the meeting again: not
+        // when they are in another meeting at that time meanwhile.
+        if before == PartStat::Declined {
+            mdb::lock_emails(conn, &[attendee.email_key.as_str()])?;
+            let busy = mdb::attendee_conflicts(
+                conn,
+                &[attendee.email_key.as_str()],
+                meeting.starts_at,
+                meeting.ends_at,
+                Some(&meeting.id),
+            )?;
+            if let Some((_, other)) = busy.first() {
+                return Err(AppError::conflict(
+                    Some("partstat"),
+                    crate::domain::Invalid::new("conflict.attendee_busy_self")
+                        .with("meeting", lang_title(&attendee, other)),
+                ));
+            }
+        }
         mdb::set_partstat(conn, &attendee.id, partstat, db::now())?;
         let after = Attendee {
             partstat,
@@ -94,6 +113,14 @@ pub fn rotate_feed(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<To
         )?;
         Ok(keys.feed(&key, generation))
     })
+}
+
+/// A meeting's title in the attendee's language.
+fn lang_title(attendee: &Attendee, meeting: &crate::db::meetings::Meeting) -> String {
+    crate::domain::Language::parse(&attendee.language)
+        .unwrap_or_default()
+        .pick(&meeting.title_ja, &meeting.title_en)
+        .to_owned()
 }
 
 /// Turns an attendee's reminders off (the one-click unsubscribe).

@@ -91,12 +91,12 @@ pub struct MeetingFields {
     #[schema(value_type = Option<Vec<i32>>, example = json!([1440, 60]))]
     pub reminder_offsets: Option<String>,
     /// Accept attendees who are in another meeting at an overlapping time.
-    #[serde(default, deserialize_with = "opt_flag", skip_serializing)]
+    #[serde(default, deserialize_with = "opt_flag")]
     pub allow_attendee_conflicts: Option<bool>,
     #[serde(default)]
     pub attendees: Vec<AttendeeFields>,
     /// Optimistic concurrency for PATCH: when given, must equal the current revision.
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub revision: Option<i32>,
 }
 

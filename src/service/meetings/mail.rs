@@ -52,23 +52,37 @@ pub(super) fn enqueue(
     )?)
 }
 
-/// A fresh copy of the invite carrying an attendee's new link.
-pub(super) fn new_link(
+/// Whether what the invite says about a meeting changed, beside its time,
+/// place and attendees.
+fn described_differently(before: &Meeting, after: &Meeting) -> bool {
+    before.title_ja != after.title_ja
+        || before.title_en != after.title_en
+        || before.agenda != after.agenda
+        || before.interpreter != after.interpreter
+}
+
+/// Puts a message in the outbox whose key also holds `why` (a second
+/// message of one kind at the same revision).
+fn enqueue_keyed(
     conn: &mut DbConn,
+    kind: MailKind,
     attendee: &Attendee,
     meeting: &Meeting,
+    why: &str,
     now: NaiveDateTime,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let id = OutboxId::generate();
-    outbox::enqueue(
+    Ok(outbox::enqueue(
         conn,
         &NewOutboxRow {
             id: &id,
             dedupe_key: &format!(
-                "meeting_invite:{}:{}:link{}",
-                attendee.id, meeting.revision, attendee.link_generation
+                "{}:{}:{}:{why}",
+                kind.as_str(),
+                attendee.id,
+                meeting.revision
             ),
-            kind: MailKind::MeetingInvite,
+            kind,
             registration_id: None,
             event_id: None,
             attendee_id: Some(&attendee.id),
@@ -81,7 +95,18 @@ pub(super) fn new_link(
             created_at: now,
             updated_at: now,
         },
-    )?;
+    )?)
+}
+
+/// A fresh copy of the invite carrying an attendee's new link.
+pub(super) fn new_link(
+    conn: &mut DbConn,
+    attendee: &Attendee,
+    meeting: &Meeting,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let why = format!("link{}", attendee.link_generation);
+    enqueue_keyed(conn, MailKind::MeetingInvite, attendee, meeting, &why, now)?;
     Ok(())
 }
 
@@ -156,6 +181,20 @@ pub(super) fn meeting_changed(
                 MailKind::MeetingUpdated
             };
             enqueue(conn, kind, a, m, None, now)?;
+        }
+    } else if described_differently(&before.meeting, m) {
+        // A new title, agenda or interpreter: the same SEQUENCE (nothing
+        // to answer again, RFC 5546 2.1.4), a newer DTSTAMP, so calendars
+        // take the new text.
+        for a in after.listed() {
+            enqueue_keyed(
+                conn,
+                MailKind::MeetingUpdated,
+                &a.attendee,
+                m,
+                &format!("text{}", m.updated_at.and_utc().timestamp()),
+                now,
+            )?;
         }
     }
     if m.revision != before.meeting.revision
