@@ -185,7 +185,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("registration.reminders_on", "受け取る", "On"),
     ("registration.reminders_off", "停止中", "Off"),
     ("registration.personal_feed", "あなたの参加予定フィード", "Your personal calendar feed"),
-    ("registration.personal_feed_lead", "このメールアドレスで申し込んだイベントをまとめてカレンダーで購読できます。URL は他の人に知らせないでください。", "All events registered with this email address, as one calendar. Keep this URL to yourself."),
+    ("registration.personal_feed_lead", "このメールアドレスで申し込んだイベントと、招待された商談をまとめてカレンダーで購読できます。URL は他の人に知らせないでください。", "The events registered and the meetings invited to with this email address, as one calendar. Keep this URL to yourself."),
     ("registration.rotate_feed", "フィードの URL を変更する(古い URL は無効になります)", "Change the feed URL (the old one stops working)"),
     ("registration.cancel", "参加をキャンセルする", "Cancel my registration"),
     ("registration.delete", "私のデータを削除する", "Delete my data"),
