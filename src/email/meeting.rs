@@ -190,7 +190,14 @@ pub fn compose(m: &MeetingMail<'_>) -> Result<Composed, askama::Error> {
             m.kind,
             MailKind::MeetingCancelled | MailKind::MeetingRemoved
         ),
-        footer: t(lang, "mail.footer"),
+        footer: t(
+            lang,
+            if notice {
+                "mail.footer_organizers"
+            } else {
+                "mail.footer_meeting"
+            },
+        ),
         label_when: t(lang, "event.when"),
         label_where: t(lang, "event.where"),
         label_online: t(lang, "meeting.online"),
@@ -211,7 +218,7 @@ pub fn compose(m: &MeetingMail<'_>) -> Result<Composed, askama::Error> {
                 "meeting.your_page"
             },
         ),
-        label_feed: t(lang, "mail.feed"),
+        label_feed: t(lang, "meeting.feed"),
         label_unsubscribe: t(lang, "mail.unsubscribe"),
     };
     let text = BodyText { m: &body }.render()?;

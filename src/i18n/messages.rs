@@ -378,4 +378,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("meeting.stop_reminders", "この商談のリマインダーを停止", "Stop reminders for this meeting"),
     ("field.attendee", "参加者", "Attendee"),
     ("conflict.attendee_busy_self", "同じ時間に別の商談「{meeting}」に参加予定のため、出席にできません。主催者にご連絡ください。", "You are in another meeting at this time (\"{meeting}\"), so you cannot attend this one; please contact the organizers."),
+    ("mail.footer_meeting", "LINK-J WEST・大阪府 イベント事務局 (musubi)。主催者があなたをこの商談に招待したため、このメールをお送りしています。", "LINK-J WEST and Osaka Prefecture event office (musubi). You receive this email because the organizers invited you to this meeting."),
+    ("mail.footer_organizers", "musubi から主催者の皆さまへの自動のお知らせです。", "An automatic notice from musubi to the organizers."),
+    ("meeting.feed", "あなたのイベントと商談をカレンダーで購読", "Your events and meetings as a calendar feed"),
 ];

@@ -183,6 +183,10 @@ async fn a_meeting_invites_every_attendee_in_their_language_and_zone(backend: Ba
     // Her own time, after the US clock change, in the mail and the invite.
     let text = text_of(&dana[0]);
     assert!(text.contains("Dear Dana Whitfield,"), "{text}");
+    assert!(
+        text.contains("the organizers invited you to this meeting"),
+        "{text}"
+    );
     assert!(text.contains("08:00–09:00 JST"), "{text}");
     assert!(text.contains("18:00–19:00 EST"), "{text}");
     assert!(text.contains("Sun 2 Nov 2031, 18:00–19:00 EST"), "{text}");
