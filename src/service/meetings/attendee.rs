@@ -104,14 +104,7 @@ pub fn rotate_feed(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<To
     let now = db::now();
     write_tx(conn, |conn| {
         let attendee = by_token(conn, token)?;
-        let key = attendee.email_key.clone();
-        let generation = crate::db::registrations::rotate_feed(
-            conn,
-            &key,
-            |g| keys.feed(&key, g).hash().as_str().to_owned(),
-            now,
-        )?;
-        Ok(keys.feed(&key, generation))
+        crate::service::registrations::rotate_feed_of(conn, keys, &attendee.email_key, now)
     })
 }
 

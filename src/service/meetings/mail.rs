@@ -21,21 +21,48 @@ pub(super) fn enqueue(
     reminder: Option<(i32, NaiveDateTime)>,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    let id = OutboxId::generate();
-    let dedupe_key = match reminder {
-        Some((minutes, _)) => format!(
-            "{}:{}:{minutes}:{}",
-            kind.as_str(),
-            attendee.id,
-            meeting.revision
-        ),
-        None => format!("{}:{}:{}", kind.as_str(), attendee.id, meeting.revision),
+    let (kind_text, id, revision) = (kind.as_str(), &attendee.id, meeting.revision);
+    let key = match reminder {
+        Some((minutes, _)) => format!("{kind_text}:{id}:{minutes}:{revision}"),
+        None => format!("{kind_text}:{id}:{revision}"),
     };
+    put(conn, kind, attendee, meeting, &key, reminder, now)
+}
+
+/// Puts a message whose key also holds `why` (a second message of one
+/// kind at the same revision).
+fn enqueue_keyed(
+    conn: &mut DbConn,
+    kind: MailKind,
+    attendee: &Attendee,
+    meeting: &Meeting,
+    why: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let key = format!(
+        "{}:{}:{}:{why}",
+        kind.as_str(),
+        attendee.id,
+        meeting.revision
+    );
+    put(conn, kind, attendee, meeting, &key, None, now)
+}
+
+/// The outbox row of one message to an attendee about their meeting.
+fn put(
+    conn: &mut DbConn,
+    kind: MailKind,
+    attendee: &Attendee,
+    meeting: &Meeting,
+    dedupe_key: &str,
+    reminder: Option<(i32, NaiveDateTime)>,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
     Ok(outbox::enqueue(
         conn,
         &NewOutboxRow {
-            id: &id,
-            dedupe_key: &dedupe_key,
+            id: &OutboxId::generate(),
+            dedupe_key,
             kind,
             registration_id: None,
             event_id: None,
@@ -59,43 +86,6 @@ fn described_differently(before: &Meeting, after: &Meeting) -> bool {
         || before.title_en != after.title_en
         || before.agenda != after.agenda
         || before.interpreter != after.interpreter
-}
-
-/// Puts a message in the outbox whose key also holds `why` (a second
-/// message of one kind at the same revision).
-fn enqueue_keyed(
-    conn: &mut DbConn,
-    kind: MailKind,
-    attendee: &Attendee,
-    meeting: &Meeting,
-    why: &str,
-    now: NaiveDateTime,
-) -> Result<bool, AppError> {
-    let id = OutboxId::generate();
-    Ok(outbox::enqueue(
-        conn,
-        &NewOutboxRow {
-            id: &id,
-            dedupe_key: &format!(
-                "{}:{}:{}:{why}",
-                kind.as_str(),
-                attendee.id,
-                meeting.revision
-            ),
-            kind,
-            registration_id: None,
-            event_id: None,
-            attendee_id: Some(&attendee.id),
-            meeting_id: Some(&meeting.id),
-            revision: meeting.revision,
-            reminder_minutes: None,
-            status: OutboxStatus::Pending,
-            due_at: now,
-            attempts: 0,
-            created_at: now,
-            updated_at: now,
-        },
-    )?)
 }
 
 /// A fresh copy of the invite carrying an attendee's new link.

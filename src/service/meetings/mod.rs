@@ -7,7 +7,6 @@ use crate::db::bookings::{self, Holder};
 use crate::db::meetings::{
     self as mdb, AttendeeChanges, MeetingDetails, MeetingFilter, MeetingRow,
 };
-use crate::db::organizations::Organization;
 use crate::db::{self, DbConn, organizations as orgs, to_utc, venues as vdb, write_tx};
 use crate::domain::{AttendeeId, EventId, Invalid, MeetingId, MeetingStatus, PartStat, RoomId};
 use crate::error::AppError;
@@ -47,15 +46,6 @@ fn row<'a>(
     }
 }
 
-fn organizations_for(
-    conn: &mut DbConn,
-    input: &MeetingInput,
-) -> Result<Vec<Organization>, AppError> {
-    // All of them: few, and typed company names are matched against them.
-    let _ = input;
-    Ok(orgs::list(conn)?)
-}
-
 #[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConn,
@@ -65,7 +55,8 @@ pub fn create(
     // Meetings are in no public page or feed: the data version (the
     // public feeds' cache key) stays as it is.
     write_tx(conn, |conn| {
-        let organizations = organizations_for(conn, input)?;
+        // All of them: few, and typed company names are matched against them.
+        let organizations = orgs::list(conn)?;
         let (event_id, attendees) = resolve(conn, input, &organizations)?;
         let id = MeetingId::generate();
         if let Some(room_id) = &input.room_id {
@@ -175,7 +166,8 @@ pub fn change(
                 Invalid::new("conflict.stale_revision").with("current", m.revision),
             ));
         }
-        let organizations = organizations_for(conn, input)?;
+        // All of them: few, and typed company names are matched against them.
+        let organizations = orgs::list(conn)?;
         let (event_id, attendees) = resolve(conn, input, &organizations)?;
         let moved = to_utc(m.starts_at) != input.schedule.starts_at()
             || to_utc(m.ends_at) != input.schedule.ends_at()
@@ -239,7 +231,9 @@ pub fn change(
                     change.added.push(old.attendee.id.clone());
                 }
                 None => {
-                    insert_attendee(conn, keys, id, a, i as i32, now)?;
+                    change
+                        .added
+                        .push(insert_attendee(conn, keys, id, a, i as i32, now)?);
                 }
             }
         }
@@ -268,13 +262,6 @@ pub fn change(
         }
         if moved {
             mdb::reset_answers(conn, id, now)?;
-        }
-        // New rows: found by email after the writes.
-        let written = load(conn, id)?;
-        for a in written.listed() {
-            if !by_email.contains_key(a.attendee.email_key.as_str()) {
-                change.added.push(a.attendee.id.clone());
-            }
         }
         let revision = if change.is_significant() {
             m.revision + 1

@@ -221,7 +221,7 @@ pub(super) fn insert_attendee(
     r: &Resolved<'_>,
     position: i32,
     now: NaiveDateTime,
-) -> Result<(), AppError> {
+) -> Result<AttendeeId, AppError> {
     let id = AttendeeId::generate();
     let c = changes(r, position, PartStat::NeedsAction);
     mdb::insert_attendee(
@@ -245,5 +245,5 @@ pub(super) fn insert_attendee(
             updated_at: now,
         },
     )?;
-    Ok(())
+    Ok(id)
 }

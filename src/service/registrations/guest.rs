@@ -86,15 +86,25 @@ pub fn rotate_feed(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<To
     let now = db::now();
     write_tx(conn, |conn| {
         let registration = by_token(conn, token)?;
-        let key = registration.email_key.clone();
-        let generation = rdb::rotate_feed(
-            conn,
-            &key,
-            |g| keys.feed(&key, g).hash().as_str().to_owned(),
-            now,
-        )?;
-        Ok(keys.feed(&key, generation))
+        rotate_feed_of(conn, keys, &registration.email_key, now)
     })
+}
+
+/// Moves an email's personal feed to a new generation (inside the
+/// caller's transaction) and answers the new token.
+pub fn rotate_feed_of(
+    conn: &mut DbConn,
+    keys: &LinkKeys,
+    email_key: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Token, AppError> {
+    let generation = rdb::rotate_feed(
+        conn,
+        email_key,
+        |g| keys.feed(email_key, g).hash().as_str().to_owned(),
+        now,
+    )?;
+    Ok(keys.feed(email_key, generation))
 }
 
 /// Deletes everything stored about the person behind this link: all their

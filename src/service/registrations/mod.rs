@@ -19,7 +19,8 @@ mod mail;
 
 pub use fields::{RegistrationFields, RegistrationInput};
 pub use guest::{
-    Managed, by_token, cancel, delete_data, feed_owner, manage, rotate_feed, unsubscribe,
+    Managed, by_token, cancel, delete_data, feed_owner, manage, rotate_feed, rotate_feed_of,
+    unsubscribe,
 };
 use mail::{enqueue, schedule_reminders};
 pub use mail::{event_cancelled, event_changed};
