@@ -47,6 +47,21 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Partnering-day tools that need no database.
+    Partnering {
+        #[command(subcommand)]
+        command: PartneringCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PartneringCommand {
+    /// Read an instance (JSON, see the README) and print a plan as JSON.
+    Solve {
+        /// The instance file; without it, or with "-", stdin.
+        #[arg(long)]
+        input: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -86,6 +101,15 @@ enum AdminCommand {
 /// Runs the command line; errors become one line on stderr and exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Partnering { command }) = cli.command {
+        return match partnering(command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("musubi: {}", one_line(&format!("{e:#}")));
+                ExitCode::FAILURE
+            }
+        };
+    }
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
@@ -126,6 +150,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Partnering { command } => partnering(command),
         Command::Admin { command } => {
             let mut conn = direct_connection(&settings)?;
             db::run_migrations(&mut conn)?;
@@ -185,6 +210,31 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn partnering(command: PartneringCommand) -> anyhow::Result<()> {
+    let PartneringCommand::Solve { input } = command;
+    let text = match input {
+        Some(path) if path.as_os_str() != "-" => {
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+        }
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("reading the instance from stdin")?;
+            text
+        }
+    };
+    let jd = &mut serde_json::Deserializer::from_str(&text);
+    let instance: crate::scheduling::Instance = serde_path_to_error::deserialize(jd)
+        .context("the instance is not valid JSON of the documented shape")?;
+    let plan = crate::scheduling::solve(&instance).context("the instance cannot be scheduled")?;
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    serde_json::to_writer(&mut out, &plan).context("writing the plan")?;
+    std::io::Write::write_all(&mut out, b"\n").context("writing the plan")?;
+    Ok(())
 }
 
 /// One connection, without a pool: a one-shot command has no use for one,

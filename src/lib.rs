@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod ical;
 pub mod jobs;
 pub mod routes;
+pub mod scheduling;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

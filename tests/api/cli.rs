@@ -260,3 +260,75 @@ fn unauthenticated_admin_visits_are_not_logged_as_errors() {
     assert!(log.contains("musubi is listening"), "{log}");
     assert!(!log.contains("ERROR"), "{log}");
 }
+
+#[test]
+fn partnering_solve_reads_an_instance_and_prints_a_plan() {
+    // p1 and p2 are both free only in slot 1; p3 is busy with p1 there too,
+    // so one of the two requests must wait for a table in slot 2.
+    let instance = r#"{"slots": 3, "tables": [1, 1, 0],
+        "participants": [{"id": "p1", "unavailable": [0]}, {"id": "p2", "unavailable": [0, 2]},
+                         {"id": "p3", "max_meetings": 1}, {"id": "p4"}],
+        "requests": [{"id": "r1", "a": "p1", "b": "p2", "priority": 5},
+                     {"id": "r2", "a": "p3", "b": "p4"},
+                     {"id": "r3", "a": "p3", "b": "p1", "priority": 1},
+                     {"id": "r4", "a": "p2", "b": "p4"}],
+        "fixed": [{"request": "r2", "slot": 0, "table": 0}]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("instance.json");
+    std::fs::write(&file, instance).unwrap();
+    for (args, stdin) in [
+        (
+            vec!["partnering", "solve", "--input", file.to_str().unwrap()],
+            "",
+        ),
+        (vec!["partnering", "solve"], instance),
+    ] {
+        let out = musubi(&args, &[("MUSUBI_DATABASE_URL", "sqlite://")], stdin);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            plan["meetings"],
+            serde_json::json!([
+                {"request": "r2", "slot": 0, "table": 0},
+                {"request": "r1", "slot": 1, "table": 0}
+            ]),
+            "{plan}"
+        );
+        let mut unplaced = plan["unplaced"].as_array().unwrap().clone();
+        unplaced.sort_by_key(|u| u["request"].as_str().unwrap().to_owned());
+        assert_eq!(
+            unplaced,
+            [
+                serde_json::json!({"request": "r3", "reason": "participant_full"}),
+                serde_json::json!({"request": "r4", "reason": "participant_unavailable"}),
+            ]
+        );
+        assert_eq!(plan["stats"]["placed"], 2);
+        assert_eq!(plan["stats"]["priority"], 8);
+        assert_eq!(plan["stats"]["unplaced"], 2);
+        assert!(plan["stats"]["millis"].is_u64());
+    }
+    // Bad instances: one line naming the problem, exit code 1, no plan.
+    for (bad, says) in [
+        (
+            r#"{"slots": 2, "tables": 1, "requests": [{"id": "r1", "a": "p1", "b": "p2"}]}"#,
+            "not in participants",
+        ),
+        (
+            r#"{"slots": 2, "tables": 1, "colour": "red"}"#,
+            "unknown field `colour`",
+        ),
+        (
+            r#"{"slots": 2, "tables": [1]}"#,
+            "tables has 1 counts but there are 2 slots",
+        ),
+        ("[", "not valid JSON"),
+    ] {
+        let out = musubi(&["partnering", "solve"], &[], bad);
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        assert!(out.stdout.is_empty());
+        let err = text(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{bad}: {err}");
+    }
+}
