@@ -9,7 +9,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, meetings, organizations, registrations, venues};
+use super::{events, meetings, organizations, partnering, registrations, venues};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -48,6 +48,14 @@ use super::{events, meetings, organizations, registrations, venues};
         meetings::create,
         meetings::update,
         meetings::cancel,
+        partnering::get_settings,
+        partnering::put_settings,
+        partnering::participants::list,
+        partnering::participants::put_profile,
+        partnering::requests::list,
+        partnering::requests::create,
+        partnering::requests::update,
+        partnering::requests::act,
     ),
     modifiers(&BearerToken, &AnyOperation),
     tags(
@@ -56,6 +64,7 @@ use super::{events, meetings, organizations, registrations, venues};
         (name = "events", description = "Joint events"),
         (name = "registrations", description = "Registering for an event"),
         (name = "meetings", description = "Private business meetings with overseas companies (organizers only)"),
+        (name = "partnering", description = "Partnering days: settings, participants' profiles, meeting requests (organizers only)"),
     )
 )]
 pub struct ApiDoc;
@@ -162,6 +171,9 @@ mod tests {
             [
                 "GET /events",
                 "GET /events/{slug}",
+                "GET /events/{slug}/partnering",
+                "GET /events/{slug}/partnering/participants",
+                "GET /events/{slug}/partnering/requests",
                 "GET /meetings",
                 "GET /meetings/{id}",
                 "GET /organizations",
@@ -169,18 +181,23 @@ mod tests {
                 "GET /venues",
                 "GET /venues/{slug}",
                 "PATCH /events/{slug}",
+                "PATCH /events/{slug}/partnering/requests/{id}",
                 "PATCH /meetings/{id}",
                 "PATCH /organizations/{slug}",
                 "PATCH /rooms/{id}",
                 "PATCH /venues/{slug}",
                 "POST /events",
                 "POST /events/{slug}/cancel",
+                "POST /events/{slug}/partnering/requests",
+                "POST /events/{slug}/partnering/requests/{id}/{action}",
                 "POST /events/{slug}/registrations",
                 "POST /meetings",
                 "POST /meetings/{id}/cancel",
                 "POST /organizations",
                 "POST /venues",
                 "POST /venues/{slug}/rooms",
+                "PUT /events/{slug}/partnering",
+                "PUT /events/{slug}/partnering/participants/{id}/profile",
             ]
         );
         assert_eq!(doc["openapi"], "3.1.0");

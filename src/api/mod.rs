@@ -6,6 +6,7 @@ pub mod doc;
 mod events;
 mod meetings;
 mod organizations;
+mod partnering;
 mod registrations;
 mod venues;
 
@@ -38,6 +39,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(events::config)
             .configure(registrations::config)
             .configure(meetings::config)
+            .configure(partnering::config)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError(AppError::NotFound))
             })),

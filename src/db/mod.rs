@@ -22,6 +22,7 @@ pub mod logins;
 pub mod meetings;
 pub mod organizations;
 pub mod outbox;
+pub mod partnering;
 pub mod registrations;
 pub mod schema;
 pub mod users;

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::outbox;
-use crate::domain::{AttendeeId, EventId, MeetingId, OutboxId, RegistrationId};
+use crate::domain::{AttendeeId, EventId, MeetingId, OutboxId, RegistrationId, RequestId};
 use crate::domain::{MailKind, OutboxStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -31,14 +31,17 @@ pub struct OutboxRow {
     pub updated_at: NaiveDateTime,
     pub attendee_id: Option<AttendeeId>,
     pub meeting_id: Option<MeetingId>,
+    /// Mail about a partnering request (to a participant, a registration).
+    pub partnering_request_id: Option<RequestId>,
 }
 
 /// Whom a message is for, and what about: a registration (about its
-/// event) or a meeting attendee (about the meeting). The table's CHECK
-/// holds exactly one of these pairs.
+/// event, or about a partnering request of it) or a meeting attendee
+/// (about the meeting). The table's CHECK holds exactly one of the pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Recipient<'a> {
     Guest(&'a RegistrationId, &'a EventId),
+    Partner(&'a RegistrationId, &'a EventId, &'a RequestId),
     Attendee(&'a AttendeeId, &'a MeetingId),
 }
 
@@ -50,7 +53,10 @@ impl OutboxRow {
             &self.attendee_id,
             &self.meeting_id,
         ) {
-            (Some(r), Some(e), None, None) => Some(Recipient::Guest(r, e)),
+            (Some(r), Some(e), None, None) => match &self.partnering_request_id {
+                Some(q) => Some(Recipient::Partner(r, e, q)),
+                None => Some(Recipient::Guest(r, e)),
+            },
             (None, None, Some(a), Some(m)) => Some(Recipient::Attendee(a, m)),
             _ => None,
         }
@@ -59,7 +65,7 @@ impl OutboxRow {
     /// One key per recipient, to keep each one's messages in order.
     pub fn recipient_key(&self) -> Option<&str> {
         match self.recipient()? {
-            Recipient::Guest(r, _) => Some(r.as_str()),
+            Recipient::Guest(r, _) | Recipient::Partner(r, _, _) => Some(r.as_str()),
             Recipient::Attendee(a, _) => Some(a.as_str()),
         }
     }
@@ -75,6 +81,7 @@ pub struct NewOutboxRow<'a> {
     pub event_id: Option<&'a EventId>,
     pub attendee_id: Option<&'a AttendeeId>,
     pub meeting_id: Option<&'a MeetingId>,
+    pub partnering_request_id: Option<&'a RequestId>,
     pub revision: i32,
     pub reminder_minutes: Option<i32>,
     pub status: OutboxStatus,
@@ -168,7 +175,9 @@ impl Busy {
         let mut busy = Self::default();
         for row in rows {
             match row.recipient() {
-                Some(Recipient::Guest(r, _)) => busy.registrations.push(r.clone()),
+                Some(Recipient::Guest(r, _) | Recipient::Partner(r, _, _)) => {
+                    busy.registrations.push(r.clone())
+                }
                 Some(Recipient::Attendee(a, _)) => busy.attendees.push(a.clone()),
                 None => {}
             }

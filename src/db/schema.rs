@@ -110,6 +110,7 @@ diesel::table! {
         reminder_offsets -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        table_label -> Nullable<Text>,
     }
 }
 
@@ -147,6 +148,84 @@ diesel::table! {
         updated_at -> Timestamp,
         attendee_id -> Nullable<Text>,
         meeting_id -> Nullable<Text>,
+        partnering_request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    partnering_profiles (registration_id) {
+        registration_id -> Text,
+        event_id -> Text,
+        organization -> Text,
+        country -> Text,
+        time_zone -> Text,
+        offer -> Text,
+        seek -> Text,
+        offer_categories -> Text,
+        seek_categories -> Text,
+        interpreter -> Bool,
+        listed -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnering_requests (id) {
+        id -> Text,
+        event_id -> Text,
+        requester_id -> Text,
+        recipient_id -> Text,
+        pair_low -> Text,
+        pair_high -> Text,
+        message -> Text,
+        priority -> Int4,
+        status -> Text,
+        organizer_id -> Nullable<Text>,
+        meeting_id -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnering_settings (event_id) {
+        event_id -> Text,
+        slot_minutes -> Int4,
+        gap_minutes -> Int4,
+        request_deadline -> Timestamp,
+        max_meetings -> Nullable<Int4>,
+        scheduled_at -> Nullable<Timestamp>,
+        revision -> Int4,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnering_tables (id) {
+        id -> Text,
+        event_id -> Text,
+        position -> Int4,
+        label -> Text,
+        room_id -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    partnering_unavailability (registration_id, starts_at) {
+        registration_id -> Text,
+        starts_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnering_windows (id) {
+        id -> Text,
+        event_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
     }
 }
 
@@ -259,6 +338,16 @@ diesel::joinable!(outbox -> events (event_id));
 diesel::joinable!(outbox -> meeting_attendees (attendee_id));
 diesel::joinable!(outbox -> meetings (meeting_id));
 diesel::joinable!(outbox -> registrations (registration_id));
+diesel::joinable!(partnering_profiles -> events (event_id));
+diesel::joinable!(partnering_profiles -> registrations (registration_id));
+diesel::joinable!(partnering_requests -> events (event_id));
+diesel::joinable!(partnering_requests -> meetings (meeting_id));
+diesel::joinable!(partnering_requests -> users (organizer_id));
+diesel::joinable!(partnering_settings -> events (event_id));
+diesel::joinable!(partnering_tables -> partnering_settings (event_id));
+diesel::joinable!(partnering_tables -> rooms (room_id));
+diesel::joinable!(partnering_unavailability -> registrations (registration_id));
+diesel::joinable!(partnering_windows -> partnering_settings (event_id));
 diesel::joinable!(registrations -> events (event_id));
 diesel::joinable!(room_bookings -> events (event_id));
 diesel::joinable!(room_bookings -> meetings (meeting_id));
@@ -278,6 +367,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     meetings,
     organizations,
     outbox,
+    partnering_profiles,
+    partnering_requests,
+    partnering_settings,
+    partnering_tables,
+    partnering_unavailability,
+    partnering_windows,
     registrations,
     room_bookings,
     rooms,

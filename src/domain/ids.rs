@@ -71,4 +71,10 @@ id_type!(
     MeetingId,
     /// One attendee of one meeting.
     AttendeeId,
+    /// A partnering meeting request.
+    RequestId,
+    /// A partnering table (in a room, or online).
+    TableId,
+    /// A window of partnering meeting time.
+    WindowId,
 );

@@ -129,6 +129,15 @@ text_enum!(
         MeetingReminder => "meeting_reminder",
         // To the organizer address: an attendee declined.
         MeetingDeclined => "meeting_declined",
+        // Partnering: to the recipient of a meeting request.
+        PartneringRequest => "partnering_request",
+        // To the requester: the other side accepted, or declined.
+        PartneringAccepted => "partnering_accepted",
+        PartneringDeclined => "partnering_declined",
+        // To both sides: the deadline passed with the request unanswered.
+        PartneringExpired => "partnering_expired",
+        // To the other side: a request was withdrawn (or cancelled by an organizer).
+        PartneringCancelled => "partnering_cancelled",
     }
 );
 
@@ -170,6 +179,33 @@ impl PartStat {
         }
     }
 }
+
+text_enum!(
+    /// A partnering meeting request: asked, then answered, or left to
+    /// expire at the deadline, or withdrawn. Only accepted ones are scheduled.
+    RequestStatus, "invalid.choice", "request_status" {
+        Pending => "pending",
+        Accepted => "accepted",
+        Declined => "declined",
+        Expired => "expired",
+        Cancelled => "cancelled",
+    }
+);
+
+text_enum!(
+    /// What a partnering participant offers or seeks (the fixed list).
+    Category, "invalid.choice", "category" {
+        Therapeutics => "therapeutics",
+        MedicalDevices => "medical_devices",
+        Diagnostics => "diagnostics",
+        DigitalHealth => "digital_health",
+        RegenerativeMedicine => "regenerative_medicine",
+        DrugDiscoveryServices => "drug_discovery_services",
+        Investment => "investment",
+        AcademicResearch => "academic_research",
+        Other => "other",
+    }
+);
 
 text_enum!(
     /// Where a message of the outbox is: waiting (`pending`), claimed by a

@@ -39,6 +39,7 @@ mod kinds;
 mod language;
 mod meeting;
 pub mod network;
+mod partnering;
 mod reminders;
 mod slug;
 mod text;
@@ -49,15 +50,16 @@ mod website;
 pub use country::Country;
 pub use email::{EmailAddress, ascii_form};
 pub use ids::{
-    ApiTokenId, AttendeeId, EventId, MeetingId, OrganizationId, OutboxId, RegistrationId, RoomId,
-    UserId, VenueId,
+    ApiTokenId, AttendeeId, EventId, MeetingId, OrganizationId, OutboxId, RegistrationId,
+    RequestId, RoomId, TableId, UserId, VenueId, WindowId,
 };
 pub use kinds::{
-    EventKind, EventStatus, MailKind, MeetingStatus, OrganizationKind, OutboxStatus, PartStat,
-    RegistrationStatus,
+    Category, EventKind, EventStatus, MailKind, MeetingStatus, OrganizationKind, OutboxStatus,
+    PartStat, RegistrationStatus, RequestStatus,
 };
 pub use language::Language;
 pub use meeting::LanguagePair;
+pub use partnering::{Categories, Priority, Slot, SlotPlan, Window};
 pub use reminders::ReminderOffsets;
 pub use slug::Slug;
 pub use text::{Capacity, Description, Name, RoomName};

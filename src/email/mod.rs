@@ -3,6 +3,7 @@
 //! sending it over SMTP or into .eml files.
 
 pub mod meeting;
+pub mod partnering;
 mod transport;
 
 pub use transport::{Mailer, SendError};
@@ -222,6 +223,12 @@ fn invite_method(kind: MailKind) -> Option<&'static str> {
         | MailKind::MeetingRemoved
         | MailKind::MeetingReminder
         | MailKind::MeetingDeclined => None,
+        // Partnering request mail is composed by `partnering::compose`.
+        MailKind::PartneringRequest
+        | MailKind::PartneringAccepted
+        | MailKind::PartneringDeclined
+        | MailKind::PartneringExpired
+        | MailKind::PartneringCancelled => None,
     }
 }
 

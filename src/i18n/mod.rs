@@ -3,6 +3,7 @@
 //! unit tests check that every key used in templates and code exists.
 
 mod messages;
+mod partnering;
 mod timefmt;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
     TABLE.get_or_init(|| {
         messages::MESSAGES
             .iter()
+            .chain(partnering::MESSAGES)
             .map(|(k, ja, en)| (*k, (*ja, *en)))
             .collect()
     })
@@ -56,7 +58,7 @@ mod tests {
     #[test]
     fn every_message_has_both_languages_and_keys_are_unique() {
         let mut seen = std::collections::HashSet::new();
-        for (key, ja, en) in messages::MESSAGES {
+        for (key, ja, en) in messages::MESSAGES.iter().chain(partnering::MESSAGES) {
             assert!(seen.insert(key), "duplicate key {key}");
             assert!(
                 !ja.trim().is_empty() && !en.trim().is_empty(),

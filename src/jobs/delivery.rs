@@ -9,15 +9,13 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 
 use super::Worker;
+use super::partners::RequestContext;
 use crate::db;
 use crate::db::events::{self as edb, EventDetails};
 use crate::db::meetings::{self as mdb, Attendee, MeetingDetails};
 use crate::db::outbox::{OutboxRow, Recipient};
 use crate::db::registrations::{self as rdb, Registration};
-use crate::domain::{
-    AttendeeId, EventId, EventStatus, MailKind, MeetingId, MeetingStatus, OutboxStatus, PartStat,
-    RegistrationId, RegistrationStatus,
-};
+use crate::domain::{AttendeeId, EventId, MeetingId, OutboxStatus, RegistrationId, RequestId};
 use crate::error::AppError;
 use crate::service;
 
@@ -68,6 +66,11 @@ pub(super) enum Context {
         meeting: Arc<MeetingDetails>,
         feed_generation: i32,
     },
+    Partner {
+        registration: Registration,
+        event: Arc<EventDetails>,
+        request: Arc<RequestContext>,
+    },
 }
 
 pub(super) struct Decision {
@@ -90,11 +93,17 @@ impl Worker {
             let mut event_ids: Vec<&EventId> = Vec::new();
             let mut attendee_ids: Vec<&AttendeeId> = Vec::new();
             let mut meeting_ids: Vec<&MeetingId> = Vec::new();
+            let mut request_ids: Vec<&RequestId> = Vec::new();
             for row in &rows {
                 match row.recipient() {
                     Some(Recipient::Guest(r, e)) => {
                         registration_ids.push(r);
                         event_ids.push(e);
+                    }
+                    Some(Recipient::Partner(r, e, q)) => {
+                        registration_ids.push(r);
+                        event_ids.push(e);
+                        request_ids.push(q);
                     }
                     Some(Recipient::Attendee(a, m)) => {
                         attendee_ids.push(a);
@@ -122,6 +131,11 @@ impl Worker {
                 .into_iter()
                 .map(|d| (d.meeting.id.clone(), Arc::new(d)))
                 .collect();
+            let requests: HashMap<RequestId, Arc<RequestContext>> =
+                super::partners::load(conn, &request_ids)?
+                    .into_iter()
+                    .map(|(id, c)| (id, Arc::new(c)))
+                    .collect();
             let attendees: HashMap<&AttendeeId, &Attendee> = meetings
                 .values()
                 .flat_map(|m| m.attendees.iter().map(|a| (&a.attendee.id, &a.attendee)))
@@ -162,6 +176,11 @@ impl Worker {
                             event: events.get(e)?.clone(),
                         })
                     }
+                    Recipient::Partner(r, e, q) => Some(Context::Partner {
+                        registration: registrations.get(r)?.clone(),
+                        event: events.get(e)?.clone(),
+                        request: requests.get(q)?.clone(),
+                    }),
                     Recipient::Attendee(a, m) => {
                         let attendee = *attendees.get(a)?;
                         Some(Context::Attendee {
@@ -198,7 +217,7 @@ impl Worker {
                 event,
                 feed_generation,
             } => {
-                if let Some(why) = skip_reason(row.kind, &registration, &event, now) {
+                if let Some(why) = super::skip::guest(row.kind, &registration, &event, now) {
                     return Delivery::Skipped(why);
                 }
                 self.guest_message(row, &registration, &event, feed_generation)
@@ -208,10 +227,20 @@ impl Worker {
                 meeting,
                 feed_generation,
             } => {
-                if let Some(why) = meeting_skip_reason(row, &attendee, &meeting, now) {
+                if let Some(why) = super::skip::attendee(row, &attendee, &meeting, now) {
                     return Delivery::Skipped(why);
                 }
                 self.attendee_message(row, &attendee, &meeting, feed_generation)
+            }
+            Context::Partner {
+                registration,
+                event,
+                request,
+            } => {
+                if let Some(why) = super::skip::partner(row.kind, &request.request) {
+                    return Delivery::Skipped(why);
+                }
+                self.partner_message(row, &registration, &event, &request)
             }
         };
         let message = match built {
@@ -270,76 +299,6 @@ impl Worker {
         };
         Decision { row, outcome }
     }
-}
-
-/// Why a message should not go out any more, if it should not.
-fn skip_reason(
-    kind: MailKind,
-    registration: &Registration,
-    event: &EventDetails,
-    now: DateTime<Utc>,
-) -> Option<&'static str> {
-    let e = &event.event;
-    if kind == MailKind::Reminder {
-        if db::to_utc(e.starts_at) <= now {
-            return Some("the event has started");
-        }
-        if e.status != EventStatus::Published {
-            return Some("the event is not published");
-        }
-        if registration.status != RegistrationStatus::Confirmed {
-            return Some("the registration is not confirmed");
-        }
-        if !registration.reminders {
-            return Some("the guest turned reminders off");
-        }
-    }
-    None
-}
-
-/// Why a meeting message should not go out any more, if it should not.
-fn meeting_skip_reason(
-    row: &OutboxRow,
-    attendee: &Attendee,
-    meeting: &MeetingDetails,
-    now: DateTime<Utc>,
-) -> Option<&'static str> {
-    let m = &meeting.meeting;
-    match row.kind {
-        MailKind::MeetingReminder => {
-            if db::to_utc(m.starts_at) <= now {
-                return Some("the meeting has started");
-            }
-            if m.status != MeetingStatus::Confirmed {
-                return Some("the meeting is cancelled");
-            }
-            if !attendee.is_listed() {
-                return Some("the attendee was taken off the list");
-            }
-            if attendee.partstat == PartStat::Declined {
-                return Some("the attendee declined");
-            }
-            if !attendee.reminders {
-                return Some("the attendee turned reminders off");
-            }
-        }
-        // Taken off and put back on the list before this went out: the
-        // newer invite stands.
-        MailKind::MeetingRemoved if attendee.is_listed() => {
-            return Some("the attendee is on the list again");
-        }
-        MailKind::MeetingInvite | MailKind::MeetingUpdated => {
-            if m.status != MeetingStatus::Confirmed || !attendee.is_listed() {
-                return Some("the invite no longer applies");
-            }
-            // Every later revision sent each listed attendee a newer REQUEST.
-            if row.revision < m.revision {
-                return Some("a newer invite replaces it");
-            }
-        }
-        _ => {}
-    }
-    None
 }
 
 /// Doubling delays from `base`, jittered by ±20% so that retries of many

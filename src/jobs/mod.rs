@@ -4,6 +4,8 @@
 
 mod compose;
 mod delivery;
+mod partners;
+mod skip;
 
 use std::sync::Arc;
 
@@ -138,6 +140,18 @@ impl Worker {
     /// the current one is being sent.
     async fn drain(&self, now: impl Fn() -> DateTime<Utc>) -> Result<Round, AppError> {
         let mut total = Round::default();
+        // Requests left unanswered at a partnering deadline expire now, and
+        // the mail that says so goes out in this round.
+        let at = crate::db::from_utc(now());
+        let expired = crate::service::run(&self.pool, move |conn| {
+            crate::service::partnering::requests::expire_overdue(conn, at)
+        })
+        .await;
+        match expired {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "partnering requests expired at their deadline"),
+            Err(e) => tracing::error!(error = %e, "expiring partnering requests failed"),
+        }
         let mut batch = self.fetch(now(), Busy::default()).await?;
         while !batch.is_empty() {
             let in_flight = Busy::of(batch.items.iter().map(|(r, _)| r));

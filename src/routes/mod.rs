@@ -8,6 +8,7 @@ pub mod forms;
 pub mod health;
 pub mod meetings;
 mod page;
+pub mod partnering;
 pub mod public;
 pub mod registrations;
 pub mod views;
@@ -41,6 +42,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(public::config)
         .configure(registrations::config)
         .configure(meetings::config)
+        .configure(partnering::config)
         .configure(admin::config);
 }
 

@@ -155,6 +155,8 @@ struct ManagePage<'a> {
     event_ics: String,
     google_url: String,
     open: bool,
+    /// A confirmed participant of a partnering day: a way to its pages.
+    partnering: bool,
 }
 
 #[tracing::instrument(skip_all)]
@@ -197,6 +199,9 @@ async fn manage(
         event_ics: format!("/events/{}.ics", e.slug),
         google_url: super::views::google_calendar_url(&ctx, &m.event),
         open,
+        partnering: e.kind == crate::domain::EventKind::Partnering
+            && status == RegistrationStatus::Confirmed
+            && e.status != EventStatus::Cancelled,
     })
 }
 

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod meetings;
 pub mod organizations;
 pub mod outbox;
+pub mod partnering;
 pub mod passwords;
 pub mod registrations;
 pub mod venues;

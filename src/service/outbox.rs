@@ -23,7 +23,7 @@ pub fn overview(conn: &mut DbConn) -> Result<OutboxOverview, AppError> {
     let mut attendee_ids: Vec<&AttendeeId> = Vec::new();
     for row in &rows {
         match row.recipient() {
-            Some(Recipient::Guest(r, _)) => registration_ids.push(r),
+            Some(Recipient::Guest(r, _) | Recipient::Partner(r, _, _)) => registration_ids.push(r),
             Some(Recipient::Attendee(a, _)) => attendee_ids.push(a),
             None => {}
         }

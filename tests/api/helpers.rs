@@ -368,6 +368,19 @@ impl TestApp {
         .await
     }
 
+    pub async fn api_put(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        json_of(
+            self.client
+                .put(self.url(path))
+                .bearer_auth(&self.token)
+                .json(body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
     /// The two partners and an overseas company, and a venue with two rooms;
     /// returns the room ids (Hall, Room A).
     pub async fn seed_basics(&self) -> (String, String) {

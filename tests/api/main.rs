@@ -19,6 +19,7 @@ mod openapi;
 mod organizations_api;
 mod outage;
 mod pages;
+mod partnering;
 mod payloads;
 mod registration_pages;
 mod registrations;

@@ -15,11 +15,11 @@ fn table_count(conn: &mut DbConn, backend: Backend) -> i64 {
     let sql = match backend {
         Backend::Sqlite => {
             "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN \
-             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox','login_failures','meetings','meeting_attendees','staff_feeds')"
+             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox','login_failures','meetings','meeting_attendees','staff_feeds','partnering_settings','partnering_windows','partnering_tables','partnering_profiles','partnering_unavailability','partnering_requests')"
         }
         Backend::Postgres => {
             "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN \
-             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox','login_failures','meetings','meeting_attendees','staff_feeds')"
+             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox','login_failures','meetings','meeting_attendees','staff_feeds','partnering_settings','partnering_windows','partnering_tables','partnering_profiles','partnering_unavailability','partnering_requests')"
         }
     };
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
@@ -32,8 +32,8 @@ async fn migrations_apply_revert_and_apply_again(backend: Backend) {
     let pool = db::build_pool(&url, 1, std::time::Duration::from_secs(10)).unwrap();
     let mut conn = pool.get().unwrap();
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 5, "{applied:?}");
-    assert_eq!(table_count(&mut conn, backend), 18);
+    assert_eq!(applied.len(), 6, "{applied:?}");
+    assert_eq!(table_count(&mut conn, backend), 24);
     assert!(
         db::run_migrations(&mut conn).unwrap().is_empty(),
         "a second run applies nothing"
@@ -50,7 +50,7 @@ async fn migrations_apply_revert_and_apply_again(backend: Backend) {
         "down.sql drops every table"
     );
     assert_eq!(db::run_migrations(&mut conn).unwrap(), applied);
-    assert_eq!(table_count(&mut conn, backend), 18);
+    assert_eq!(table_count(&mut conn, backend), 24);
     drop(conn);
     if let Some((admin, name)) = pg {
         let mut c = <diesel::pg::PgConnection as diesel::Connection>::establish(&admin).unwrap();

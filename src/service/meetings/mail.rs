@@ -68,6 +68,7 @@ fn put(
             event_id: None,
             attendee_id: Some(&attendee.id),
             meeting_id: Some(&meeting.id),
+            partnering_request_id: None,
             revision: meeting.revision,
             reminder_minutes: reminder.map(|(m, _)| m),
             status: OutboxStatus::Pending,

@@ -48,6 +48,7 @@ pub(super) fn enqueue(
             event_id: Some(&event.id),
             attendee_id: None,
             meeting_id: None,
+            partnering_request_id: None,
             revision: event.revision,
             reminder_minutes: reminder.map(|(m, _)| m),
             status: OutboxStatus::Pending,

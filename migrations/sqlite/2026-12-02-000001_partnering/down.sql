@@ -1,0 +1,10 @@
+DROP INDEX outbox_partnering_request;
+DELETE FROM outbox WHERE partnering_request_id IS NOT NULL;
+ALTER TABLE outbox DROP COLUMN partnering_request_id;
+ALTER TABLE meetings DROP COLUMN table_label;
+DROP TABLE partnering_requests;
+DROP TABLE partnering_unavailability;
+DROP TABLE partnering_profiles;
+DROP TABLE partnering_tables;
+DROP TABLE partnering_windows;
+DROP TABLE partnering_settings;

@@ -1,0 +1,775 @@
+//! Partnering days: settings, participants' profiles and the directory
+//! (who sees whom), meeting requests answered from the participant's
+//! page, the mail each step sends, and expiry at the deadline. Every test
+//! runs on both backends with the real SMTP server of the harness.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp, csrf_token, error_fields, event_body, spawn_app};
+use crate::registrations::part;
+use crate::smtp::Received;
+
+pub const DAY: &str = "osaka-partnering-2031";
+
+/// Slots of 20 minutes with 10 between, 13:00–15:00 and 15:30–17:30 JST:
+/// 13:00, 13:30, 14:00, 14:30, 15:30, 16:00, 16:30, 17:00.
+pub fn settings(hall: &str) -> Value {
+    json!({
+        "slot_minutes": 20, "gap_minutes": 10,
+        "windows": [
+            { "starts_at": "2031-12-09T15:30:00+09:00", "ends_at": "2031-12-09T17:30:00+09:00" },
+            { "starts_at": "2031-12-09T13:00:00+09:00", "ends_at": "2031-12-09T15:00:00+09:00" }
+        ],
+        "tables": [
+            { "label": "A-01", "room_id": hall },
+            { "label": "A-02", "room_id": hall },
+            { "label": "Online-1", "online_url": "https://meet.example.com/partnering-1" }
+        ],
+        "request_deadline": "2031-12-08T17:00:00+09:00",
+        "max_meetings": 6
+    })
+}
+
+pub async fn partnering_event(app: &TestApp, slug: &str, day: &str, rooms: &[&str]) {
+    let mut body = event_body(
+        slug,
+        &format!("{day}T10:00:00+09:00"),
+        &format!("{day}T18:00:00+09:00"),
+        rooms,
+    );
+    body["kind"] = json!("partnering");
+    body["capacity"] = json!(40);
+    body["title_ja"] = json!("大阪・海外企業パートナリング");
+    body["title_en"] = json!("Osaka–Overseas Partnering Day");
+    app.create_event(&body).await;
+}
+
+/// A participant: registered by an organizer (confirmed), with the
+/// partnering page of their manage link.
+pub struct Participant {
+    pub id: String,
+    pub email: String,
+    pub page: String,
+}
+
+pub async fn register(
+    app: &TestApp,
+    slug: &str,
+    email: &str,
+    name: &str,
+    extra: Value,
+) -> Participant {
+    let mut body = json!({
+        "name": name, "email": email, "organization": "Osaka Bio KK",
+        "consent": true, "language": "ja", "country": "JP", "time_zone": "Asia/Tokyo"
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (status, r) = app
+        .api_post(&format!("/api/v1/events/{slug}/registrations"), &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(r["status"], "confirmed");
+    Participant {
+        id: r["id"].as_str().unwrap().to_owned(),
+        email: email.to_owned(),
+        page: app.local(&format!("{}/partnering", r["manage_url"].as_str().unwrap())),
+    }
+}
+
+/// Posts a form of a participant page (with the page's CSRF token).
+pub async fn submit(
+    app: &TestApp,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = app.browse(page).await;
+    let token = csrf_token(&html);
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+    form.extend_from_slice(fields);
+    app.client
+        .post(app.local(action))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn save_profile(app: &TestApp, p: &Participant, fields: &[(&str, &str)]) {
+    let r = submit(app, &p.page, &format!("{}/profile", p.page), fields).await;
+    let status = r.status();
+    assert_eq!(status, StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+}
+
+fn mail_to(app: &TestApp, address: &str) -> Vec<Received> {
+    app.smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.is_to(address))
+        .collect()
+}
+
+fn text_of(m: &Received) -> String {
+    part(&m.parsed(), "text/plain").unwrap()
+}
+
+/// The day with its settings, three participants of it and one of another
+/// partnering day.
+struct Setup {
+    app: TestApp,
+    hall: String,
+    hanako: Participant,
+    dana: Participant,
+    lena: Participant,
+    other_day: Participant,
+}
+
+async fn setup(backend: Backend) -> Setup {
+    let app = spawn_app(backend).await;
+    let (hall, room_a) = app.seed_basics().await;
+    partnering_event(&app, DAY, "2031-12-09", &[&hall]).await;
+    partnering_event(&app, "kobe-partnering-2031", "2031-12-10", &[&room_a]).await;
+    let (status, saved) = app
+        .api_put(
+            &format!("/api/v1/events/{DAY}/partnering"),
+            &settings(&hall),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let hanako = register(
+        &app,
+        DAY,
+        "hanako@osaka-bio.example.jp",
+        "山田 花子",
+        json!({}),
+    )
+    .await;
+    let dana = register(
+        &app,
+        DAY,
+        "dana@crv.example",
+        "Dana Whitfield",
+        json!({ "organization": "Charles River Ventures", "language": "en", "country": "US", "time_zone": "America/New_York" }),
+    )
+    .await;
+    let lena = register(
+        &app,
+        DAY,
+        "lena@rhein.example",
+        "Lena Vogt",
+        json!({ "organization": "Rhein Medtech GmbH", "language": "en", "country": "DE", "time_zone": "Europe/Berlin" }),
+    )
+    .await;
+    let other_day = register(
+        &app,
+        "kobe-partnering-2031",
+        "kenji@kobe.example.jp",
+        "神戸 健二",
+        json!({}),
+    )
+    .await;
+    Setup {
+        app,
+        hall,
+        hanako,
+        dana,
+        lena,
+        other_day,
+    }
+}
+
+both_backends!(
+    settings_cut_slots_and_refuse_what_cannot_work,
+    the_directory_shows_listed_profiles_of_the_same_event_by_fit,
+    requests_are_answered_from_the_page_and_mail_the_other_side,
+    pending_requests_expire_at_the_deadline,
+);
+
+async fn settings_cut_slots_and_refuse_what_cannot_work(backend: Backend) {
+    let s = setup(backend).await;
+    let app = &s.app;
+    let (status, day) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(day["configured"], true);
+    let starts: Vec<&str> = day["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["starts_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2031-12-09T13:00:00+09:00",
+            "2031-12-09T13:30:00+09:00",
+            "2031-12-09T14:00:00+09:00",
+            "2031-12-09T14:30:00+09:00",
+            "2031-12-09T15:30:00+09:00",
+            "2031-12-09T16:00:00+09:00",
+            "2031-12-09T16:30:00+09:00",
+            "2031-12-09T17:00:00+09:00"
+        ]
+    );
+    assert_eq!(day["slots"][3]["ends_at"], "2031-12-09T14:50:00+09:00");
+    assert_eq!(
+        day["tables"][2],
+        json!({ "index": 2, "label": "Online-1", "room_id": null, "online_url": "https://meet.example.com/partnering-1" })
+    );
+    assert_eq!(day["request_deadline"], "2031-12-08T17:00:00+09:00");
+    assert_eq!(day["max_meetings"], 6);
+
+    // A new partnering event has no settings yet; other kinds have none at all.
+    let (status, fresh) = app
+        .api_get("/api/v1/events/kobe-partnering-2031/partnering")
+        .await;
+    assert_eq!(
+        (status, fresh["configured"].clone(), fresh["slots"].clone()),
+        (StatusCode::OK, json!(false), json!([]))
+    );
+    app.create_event(&event_body(
+        "a-seminar",
+        "2031-12-11T10:00:00+09:00",
+        "2031-12-11T12:00:00+09:00",
+        &[],
+    ))
+    .await;
+    let (status, _) = app.api_get("/api/v1/events/a-seminar/partnering").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .api_get_public(&format!("/api/v1/events/{DAY}/partnering"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let mut bad = settings(&s.hall);
+    bad["windows"][0]["ends_at"] = json!("2031-12-09T19:00:00+09:00");
+    bad["windows"][1]["ends_at"] = json!("2031-12-09T15:40:00+09:00");
+    bad["tables"][1]["label"] = json!("a-01");
+    bad["tables"][2]["room_id"] = json!(s.hall);
+    bad["request_deadline"] = json!("2031-12-09T13:10:00+09:00");
+    bad["slot_minutes"] = json!(3);
+    let (status, body) = app
+        .api_put(&format!("/api/v1/events/{DAY}/partnering"), &bad)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields = error_fields(&body);
+    for f in [
+        "slot_minutes",
+        "windows",
+        "tables[1].label",
+        "tables[2].room_id",
+    ] {
+        assert!(fields.contains(&f.to_owned()), "{f} in {fields:?}");
+    }
+    // Checked against the event: within its hours, in its rooms.
+    let mut outside = settings(&s.hall);
+    outside["windows"][0]["ends_at"] = json!("2031-12-09T19:00:00+09:00");
+    let (_, venue) = app.api_get("/api/v1/venues/nakanoshima").await;
+    outside["tables"][0]["room_id"] = venue["rooms"][1]["id"].clone();
+    let (status, body) = app
+        .api_put(&format!("/api/v1/events/{DAY}/partnering"), &outside)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        error_fields(&body),
+        ["windows[0].starts_at", "tables[0].room_id"]
+    );
+    let mut late = settings(&s.hall);
+    late["request_deadline"] = json!("2031-12-09T13:10:00+09:00");
+    let (status, body) = app
+        .api_put(&format!("/api/v1/events/{DAY}/partnering"), &late)
+        .await;
+    assert_eq!(
+        (status, error_fields(&body)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["request_deadline".to_owned()]
+        )
+    );
+    // Nothing of the refused changes was kept.
+    let (_, again) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering"))
+        .await;
+    assert_eq!(again, day);
+    app.send_all_mail().await;
+}
+
+async fn the_directory_shows_listed_profiles_of_the_same_event_by_fit(backend: Backend) {
+    let s = setup(backend).await;
+    let app = &s.app;
+    // Hanako offers regenerative medicine and seeks investment.
+    save_profile(
+        app,
+        &s.hanako,
+        &[
+            ("organization", "大阪バイオ株式会社"),
+            ("country", "JP"),
+            ("time_zone", "Asia/Tokyo"),
+            ("offer_categories", "regenerative_medicine"),
+            ("offer", "iPS細胞由来の心筋シート"),
+            ("seek_categories", "investment"),
+            ("seek", "シリーズBの投資家"),
+            ("listed", "on"),
+            ("unavailable", "2031-12-09T04:00:00+00:00"),
+        ],
+    )
+    .await;
+    // Dana invests in regenerative medicine: a fit both ways.
+    save_profile(
+        app,
+        &s.dana,
+        &[
+            ("organization", "Charles River Ventures"),
+            ("country", "US"),
+            ("time_zone", "America/New_York"),
+            ("offer_categories", "investment"),
+            ("seek_categories", "regenerative_medicine"),
+            ("seek_categories", "therapeutics"),
+            ("seek", "Cell therapy start-ups"),
+            ("listed", "on"),
+        ],
+    )
+    .await;
+    // Lena is listed with no fit; the participant of Kobe is listed too.
+    save_profile(
+        app,
+        &s.lena,
+        &[
+            ("organization", "Rhein Medtech GmbH"),
+            ("country", "DE"),
+            ("time_zone", "Europe/Berlin"),
+            ("offer_categories", "medical_devices"),
+            ("offer", "Catheters"),
+            ("listed", "on"),
+        ],
+    )
+    .await;
+    save_profile(
+        app,
+        &s.other_day,
+        &[
+            ("organization", "神戸メディカル"),
+            ("country", "JP"),
+            ("time_zone", "Asia/Tokyo"),
+            ("offer_categories", "investment"),
+            ("listed", "on"),
+        ],
+    )
+    .await;
+
+    let page = app.browse(&format!("{}/directory", s.hanako.page)).await;
+    let dana = page.find("Charles River Ventures").expect("Dana is listed");
+    let lena = page.find("Rhein Medtech GmbH").expect("Lena is listed");
+    assert!(dana < lena, "the better fit first");
+    assert!(
+        page.contains("提供: 投資（あなたが求めている分野）"),
+        "{page}"
+    );
+    assert!(
+        page.contains("求めている: 再生医療（あなたが提供できる分野）"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("神戸メディカル"),
+        "another event's participant is not shown"
+    );
+    assert!(!page.contains("大阪バイオ株式会社"), "nor the viewer");
+    assert!(
+        !page.contains("dana@crv.example") && !page.contains("Dana Whitfield"),
+        "no personal data"
+    );
+    // Dana reads it in English, with the reason from her side.
+    let page = app
+        .browse(&format!("{}/directory?lang=en", s.dana.page))
+        .await;
+    assert!(
+        page.contains("Offers: Regenerative medicine, which you seek"),
+        "{page}"
+    );
+    // Filters: category, country, text.
+    let page = app
+        .browse(&format!(
+            "{}/directory?category=medical_devices",
+            s.hanako.page
+        ))
+        .await;
+    assert!(page.contains("Rhein Medtech GmbH") && !page.contains("Charles River Ventures"));
+    let page = app
+        .browse(&format!("{}/directory?country=US", s.hanako.page))
+        .await;
+    assert!(!page.contains("Rhein Medtech GmbH") && page.contains("Charles River Ventures"));
+    let page = app
+        .browse(&format!("{}/directory?q=catheter", s.hanako.page))
+        .await;
+    assert!(page.contains("Rhein Medtech GmbH") && !page.contains("Charles River Ventures"));
+    // Kobe's participant sees only Kobe (nobody else there).
+    let page = app.browse(&format!("{}/directory", s.other_day.page)).await;
+    assert!(!page.contains("Charles River Ventures") && !page.contains("大阪バイオ"));
+    // A waitlisted or cancelled registration, or a bad token, has no partnering pages.
+    let cancelled = register(app, DAY, "gone@example.com", "Gone", json!({})).await;
+    let manage = cancelled.page.trim_end_matches("/partnering").to_owned();
+    let r = submit(app, &manage, &format!("{manage}/cancel"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for page in [
+        format!("{manage}/partnering/directory"),
+        format!("{manage}/partnering"),
+        app.url("/registrations/nope/partnering/directory"),
+    ] {
+        let r = app.client.get(&page).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{page}");
+    }
+    // Organizers see every profile with the blocked slot by index (13:00 JST is slot 0).
+    let (status, list) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/participants"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let hanako = list["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == s.hanako.id.as_str())
+        .unwrap();
+    assert_eq!(hanako["unavailable"], json!([0]));
+    assert_eq!(hanako["offer_categories"], json!(["regenerative_medicine"]));
+    assert_eq!(hanako["has_profile"], true);
+    // A slot that does not exist, an unknown category: 422 on the page.
+    let r = submit(
+        app,
+        &s.hanako.page,
+        &format!("{}/profile", s.hanako.page),
+        &[
+            ("organization", "大阪バイオ"),
+            ("country", "JP"),
+            ("time_zone", "Asia/Tokyo"),
+            ("unavailable", "2031-12-09T04:05:00+00:00"),
+            ("offer_categories", "cosmetics"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("offer_categories"), "{html}");
+    app.send_all_mail().await;
+}
+
+async fn requests_are_answered_from_the_page_and_mail_the_other_side(backend: Backend) {
+    let s = setup(backend).await;
+    let app = &s.app;
+    for (p, org, country, zone) in [
+        (&s.hanako, "大阪バイオ株式会社", "JP", "Asia/Tokyo"),
+        (&s.dana, "Charles River Ventures", "US", "America/New_York"),
+    ] {
+        save_profile(
+            app,
+            p,
+            &[
+                ("organization", org),
+                ("country", country),
+                ("time_zone", zone),
+                ("offer_categories", "investment"),
+                ("listed", "on"),
+            ],
+        )
+        .await;
+    }
+    // Lena has a profile but is not listed: participants cannot ask her.
+    save_profile(
+        app,
+        &s.lena,
+        &[
+            ("organization", "Rhein Medtech GmbH"),
+            ("country", "DE"),
+            ("time_zone", "Europe/Berlin"),
+        ],
+    )
+    .await;
+    app.send_all_mail().await;
+    let before = app.smtp.received().len();
+
+    let r = submit(
+        app,
+        &s.hanako.page,
+        &format!("{}/requests", s.hanako.page),
+        &[
+            ("to", &s.dana.id),
+            (
+                "message",
+                "心筋シートの共同開発についてお話しできれば幸いです。",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.send_all_mail().await;
+    let to_dana = mail_to(app, &s.dana.email);
+    let asked = to_dana.last().unwrap();
+    assert_eq!(asked.subject(), "Meeting request from 大阪バイオ株式会社");
+    let text = text_of(asked);
+    assert!(text.contains("心筋シートの共同開発"), "{text}");
+    assert!(text.contains("/partnering"), "{text}");
+    assert_eq!(
+        app.smtp.received().len(),
+        before + 1,
+        "only the one asked is mailed"
+    );
+
+    // Asking again, or asking someone unlisted: refused on the page.
+    let r = submit(
+        app,
+        &s.hanako.page,
+        &format!("{}/requests", s.hanako.page),
+        &[("to", &s.dana.id)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = submit(
+        app,
+        &s.dana.page,
+        &format!("{}/requests", s.dana.page),
+        &[("to", &s.hanako.id)],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "one request per pair, whoever asks"
+    );
+    let r = submit(
+        app,
+        &s.hanako.page,
+        &format!("{}/requests", s.hanako.page),
+        &[("to", &s.lena.id)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = submit(
+        app,
+        &s.hanako.page,
+        &format!("{}/requests", s.hanako.page),
+        &[("to", &s.other_day.id)],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not a participant of this event"
+    );
+
+    let (_, list) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/requests"))
+        .await;
+    let request = list["requests"][0].clone();
+    assert_eq!(
+        (
+            request["from"].as_str(),
+            request["to"].as_str(),
+            request["status"].as_str()
+        ),
+        (
+            Some(s.hanako.id.as_str()),
+            Some(s.dana.id.as_str()),
+            Some("pending")
+        )
+    );
+    let id = request["id"].as_str().unwrap();
+    // Only the one asked answers; someone else's request is not there for Lena.
+    let r = submit(
+        app,
+        &s.hanako.page,
+        &format!("{}/requests/{id}/accept", s.hanako.page),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = submit(
+        app,
+        &s.lena.page,
+        &format!("{}/requests/{id}/accept", s.lena.page),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let page = app.browse(&s.dana.page).await;
+    assert!(
+        page.contains("心筋シートの共同開発") && page.contains("大阪バイオ株式会社"),
+        "{page}"
+    );
+    let r = submit(
+        app,
+        &s.dana.page,
+        &format!("{}/requests/{id}/accept", s.dana.page),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.send_all_mail().await;
+    let accepted = mail_to(app, &s.hanako.email).last().unwrap().clone();
+    assert_eq!(
+        accepted.subject(),
+        "【商談申込】Charles River Venturesが承諾しました"
+    );
+    let r = submit(
+        app,
+        &s.dana.page,
+        &format!("{}/requests/{id}/decline", s.dana.page),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "answered already");
+
+    // Organizers: a request on Lena's behalf with a priority, a new
+    // priority, then withdrawn: both sides are told.
+    let (status, made) = app
+        .api_post(&format!("/api/v1/events/{DAY}/partnering/requests"),
+            &json!({ "from": s.lena.id, "to": s.hanako.id, "message": "Catheters for Japan", "priority": 5 }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(
+        (made["priority"].clone(), made["by_organizer"].clone()),
+        (json!(5), json!(true))
+    );
+    let one = format!(
+        "/api/v1/events/{DAY}/partnering/requests/{}",
+        made["id"].as_str().unwrap()
+    );
+    let (status, patched) = app.api_patch(&one, &json!({ "priority": 2 })).await;
+    assert_eq!(
+        (status, patched["priority"].clone()),
+        (StatusCode::OK, json!(2))
+    );
+    let (status, _) = app.api_patch(&one, &json!({ "priority": 9 })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app.api_post(&format!("{one}/cancel"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.api_post(&format!("{one}/accept"), &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    app.send_all_mail().await;
+    // The request mail to Hanako was never sent: withdrawn first.
+    let to_hanako: Vec<String> = mail_to(app, &s.hanako.email)
+        .iter()
+        .map(Received::subject)
+        .collect();
+    assert!(
+        to_hanako.contains(&"【商談申込】Rhein Medtech GmbHとの申込が取り消されました".to_owned()),
+        "{to_hanako:?}"
+    );
+    assert!(
+        !to_hanako
+            .iter()
+            .any(|s| s.contains("Rhein Medtech GmbHから商談の申込")),
+        "{to_hanako:?}"
+    );
+    let to_lena: Vec<String> = mail_to(app, &s.lena.email)
+        .iter()
+        .map(Received::subject)
+        .collect();
+    assert_eq!(
+        to_lena.last().unwrap(),
+        "The meeting request with 大阪バイオ株式会社 was withdrawn"
+    );
+    // An organizer asks Lena (unlisted) for Dana; Lena declines on her
+    // page, and Dana is told.
+    let (_, made) = app
+        .api_post(
+            &format!("/api/v1/events/{DAY}/partnering/requests"),
+            &json!({ "from": s.dana.id, "to": s.lena.id }),
+        )
+        .await;
+    let id = made["id"].as_str().unwrap();
+    let r = submit(
+        app,
+        &s.lena.page,
+        &format!("{}/requests/{id}/decline", s.lena.page),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.send_all_mail().await;
+    assert_eq!(
+        mail_to(app, &s.dana.email).last().unwrap().subject(),
+        "Rhein Medtech GmbH declined your meeting request"
+    );
+}
+
+async fn pending_requests_expire_at_the_deadline(backend: Backend) {
+    let s = setup(backend).await;
+    let app = &s.app;
+    save_profile(
+        app,
+        &s.hanako,
+        &[
+            ("organization", "大阪バイオ株式会社"),
+            ("country", "JP"),
+            ("time_zone", "Asia/Tokyo"),
+            ("listed", "on"),
+        ],
+    )
+    .await;
+    save_profile(
+        app,
+        &s.dana,
+        &[
+            ("organization", "Charles River Ventures"),
+            ("country", "US"),
+            ("time_zone", "America/New_York"),
+            ("listed", "on"),
+        ],
+    )
+    .await;
+    let r = submit(
+        app,
+        &s.dana.page,
+        &format!("{}/requests", s.dana.page),
+        &[("to", &s.hanako.id)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.send_all_mail().await;
+    // What each has been told about expiry (the event's reminders go out
+    // around the deadline too).
+    let expiries = |email: &str| -> Vec<String> {
+        mail_to(app, email)
+            .iter()
+            .map(Received::subject)
+            .filter(|s| s.contains("expired") || s.contains("期限切れ"))
+            .collect()
+    };
+    // The worker, one second before the deadline: nothing expires.
+    let deadline = chrono::DateTime::parse_from_rfc3339("2031-12-08T17:00:00+09:00")
+        .unwrap()
+        .to_utc();
+    app.worker
+        .run_until_idle(deadline - chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    let (_, list) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/requests"))
+        .await;
+    assert_eq!(list["requests"][0]["status"], "pending");
+    assert!(expiries(&s.dana.email).is_empty());
+    // At the deadline: expired, both sides told, each in their language.
+    app.worker.run_until_idle(deadline).await.unwrap();
+    let (_, list) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/requests"))
+        .await;
+    assert_eq!(list["requests"][0]["status"], "expired");
+    assert_eq!(
+        expiries(&s.hanako.email),
+        ["【商談申込】Charles River Venturesとの申込は期限切れになりました"]
+    );
+    assert_eq!(
+        expiries(&s.dana.email),
+        ["The meeting request with 大阪バイオ株式会社 expired"]
+    );
+    // Another round changes nothing.
+    app.worker
+        .run_until_idle(deadline + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(expiries(&s.dana.email).len(), 1);
+}
