@@ -56,6 +56,7 @@ use super::{events, meetings, organizations, partnering, registrations, venues};
         partnering::requests::create,
         partnering::requests::update,
         partnering::requests::act,
+        partnering::schedule::schedule,
     ),
     modifiers(&BearerToken, &AnyOperation),
     tags(
@@ -190,6 +191,7 @@ mod tests {
                 "POST /events/{slug}/cancel",
                 "POST /events/{slug}/partnering/requests",
                 "POST /events/{slug}/partnering/requests/{id}/{action}",
+                "POST /events/{slug}/partnering/schedule",
                 "POST /events/{slug}/registrations",
                 "POST /meetings",
                 "POST /meetings/{id}/cancel",

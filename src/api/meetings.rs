@@ -80,6 +80,8 @@ pub struct MeetingOut {
     room_id: Option<String>,
     room: Option<MeetingRoom>,
     online_url: Option<String>,
+    /// A partnering meeting's table (its room is the table's).
+    table_label: Option<String>,
     event_slug: Option<String>,
     interpreter: Option<String>,
     status: MeetingStatus,
@@ -117,6 +119,7 @@ impl MeetingOut {
                 venue_name_en: v.name_en.clone(),
             }),
             online_url: m.online_url.clone(),
+            table_label: m.table_label.clone(),
             event_slug: d.event.as_ref().map(|e| e.slug.clone()),
             interpreter: m.interpreter.clone(),
             status: m.status,

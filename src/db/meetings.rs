@@ -34,6 +34,8 @@ pub struct Meeting {
     pub reminder_offsets: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A partnering meeting's table (its room is shared, not booked).
+    pub table_label: Option<String>,
 }
 
 /// A meeting as written: on creation (with `id`, `created_at`) and on change.
@@ -54,6 +56,7 @@ pub struct MeetingRow<'a> {
     pub revision: i32,
     pub reminder_offsets: &'a str,
     pub updated_at: NaiveDateTime,
+    pub table_label: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

@@ -102,4 +102,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("partnering.request_meeting", "商談を申し込む", "Request a meeting"),
     ("partnering.profile_first", "商談を申し込むには、先に企業プロフィールを保存してください。", "Save your company profile first to request meetings."),
     ("partnering.open_page", "パートナリング: プロフィール・参加企業一覧・商談申込", "Partnering: your profile, the directory and meeting requests"),
+    ("partnering.table", "テーブル {label}", "Table {label}"),
+    ("conflict.partnering_not_ready", "商談の時間枠とテーブルを先に設定してください。", "Set the slots and tables of the day first."),
+    ("conflict.plan_impossible", "配置できません: {reason}", "No plan can be made: {reason}"),
 ];

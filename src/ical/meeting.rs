@@ -63,6 +63,17 @@ pub struct Copy<'a> {
 /// Where a meeting is, in `lang`: the room with its venue and address, or
 /// "online".
 pub fn location(d: &MeetingDetails, lang: Language) -> String {
+    let place = place(d, lang);
+    match &d.meeting.table_label {
+        Some(label) => format!(
+            "{}, {place}",
+            crate::i18n::format(lang, "partnering.table", &[("label", label.clone())])
+        ),
+        None => place,
+    }
+}
+
+fn place(d: &MeetingDetails, lang: Language) -> String {
     match &d.room {
         Some((room, venue)) => format!(
             "{} {}, {}",

@@ -61,18 +61,20 @@ fn default_priority() -> u8 {
 
 /// A meeting at a slot and a table (0-based): fixed in an instance, placed
 /// in a plan.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, utoipa::ToSchema,
+)]
 #[serde(deny_unknown_fields)]
-pub struct Slotted<R> {
-    pub request: R,
+#[schema(as = PlannedMeeting)]
+pub struct Placement {
+    pub request: String,
     pub slot: u32,
     pub table: u32,
 }
 
-pub type Placement = Slotted<String>;
-
 /// Why a request has no meeting in a plan.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = UnplacedReason)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// No slot in which both sides are available and free.
@@ -93,15 +95,17 @@ impl Reason {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UnplacedRequest)]
 pub struct Unplaced {
     pub request: String,
     pub reason: Reason,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PlanStats)]
 pub struct Stats {
     pub placed: usize,
     pub priority: u64,
@@ -109,8 +113,11 @@ pub struct Stats {
     pub millis: u64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+/// A plan: the meetings (fixed ones included) by slot and table, the
+/// requests left out with their reason, and totals.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PartneringPlan)]
 pub struct Plan {
     pub meetings: Vec<Placement>,
     pub unplaced: Vec<Unplaced>,

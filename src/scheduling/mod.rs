@@ -26,8 +26,7 @@ mod tests;
 use std::time::{Duration, Instant};
 
 pub use instance::{
-    Instance, InstanceError, Participant, Placement, Plan, Reason, Request, Slotted, Stats, Tables,
-    Unplaced,
+    Instance, InstanceError, Participant, Placement, Plan, Reason, Request, Stats, Tables, Unplaced,
 };
 
 use chains::Searcher;
@@ -129,7 +128,7 @@ fn plan(instance: &Instance, st: &State, start: Instant) -> Plan {
                 next[s] as u32
             }
         };
-        meetings.push(Slotted {
+        meetings.push(Placement {
             request: req.id.clone(),
             slot: slot as u32,
             table,

@@ -676,6 +676,44 @@ async fn every_answer_matches_the_served_openapi_document(backend: Backend) {
         S::NOT_FOUND,
     )
     .await;
+    let schedule = format!("{day}/schedule");
+    let preview = json!({ "mode": "incremental", "dry_run": true });
+    let plan = t
+        .call(M::POST, &schedule, true, Body::Json(&preview), S::OK)
+        .await;
+    assert_eq!(plan["stats"]["placed"], 1, "{plan}");
+    t.call(
+        M::POST,
+        &schedule,
+        true,
+        Body::Json(&json!({ "mode": "replan" })),
+        S::OK,
+    )
+    .await;
+    t.call(
+        M::POST,
+        &schedule,
+        true,
+        Body::Json(&json!({ "mode": "sideways" })),
+        S::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    t.call(
+        M::POST,
+        "/api/v1/events/draft-seminar/partnering/schedule",
+        true,
+        Body::Json(&preview),
+        S::NOT_FOUND,
+    )
+    .await;
+    t.call(
+        M::POST,
+        "/api/v1/events/kobe-unset/partnering/schedule",
+        true,
+        Body::Json(&preview),
+        S::NOT_FOUND,
+    )
+    .await;
 
     // Cancelling, and what a cancelled event refuses.
     t.call(
@@ -701,7 +739,7 @@ async fn every_answer_matches_the_served_openapi_document(backend: Backend) {
     let report = validate(&document, &exchanges);
     assert!(
         report.contains(&format!(
-            "{} exchanges, 0 failures, operations covered: 29 of 29",
+            "{} exchanges, 0 failures, operations covered: 30 of 30",
             exchanges.len()
         )),
         "{report}"

@@ -773,3 +773,257 @@ async fn pending_requests_expire_at_the_deadline(backend: Backend) {
         .unwrap();
     assert_eq!(expiries(&s.dana.email).len(), 1);
 }
+
+both_backends!(scheduling_invites_both_sides_places_late_acceptances_and_replans);
+
+/// The calendar part's UID and SEQUENCE of a message, and its METHOD.
+fn invite(m: &Received) -> (String, String, String) {
+    let ics = part(&m.parsed(), "text/calendar").expect("an invite");
+    let field = |name: &str| {
+        ics.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("no {name} in {ics}"))
+            .trim()
+            .to_owned()
+    };
+    (field("METHOD"), field("UID"), field("SEQUENCE"))
+}
+
+async fn accepted(app: &TestApp, from: &Participant, to: &Participant) -> String {
+    let (status, made) = app
+        .api_post(
+            &format!("/api/v1/events/{DAY}/partnering/requests"),
+            &json!({ "from": from.id, "to": to.id, "message": "商談希望 / Let us meet", "accepted": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    made["id"].as_str().unwrap().to_owned()
+}
+
+async fn run_schedule(app: &TestApp, mode: &str, dry_run: bool) -> Value {
+    let (status, plan) = app
+        .api_post(
+            &format!("/api/v1/events/{DAY}/partnering/schedule"),
+            &json!({ "mode": mode, "dry_run": dry_run }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    plan
+}
+
+fn slot_of(plan: &Value, request: &str) -> Option<u64> {
+    plan["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["request"] == request)
+        .map(|m| m["slot"].as_u64().unwrap())
+}
+
+async fn scheduling_invites_both_sides_places_late_acceptances_and_replans(backend: Backend) {
+    let s = setup(backend).await;
+    let app = &s.app;
+    let kenji = register(
+        app,
+        DAY,
+        "kenji@kobe-med.example.jp",
+        "神戸 健二",
+        json!({}),
+    )
+    .await;
+    for (p, org, country, zone) in [
+        (&s.hanako, "大阪バイオ株式会社", "JP", "Asia/Tokyo"),
+        (&s.dana, "Charles River Ventures", "US", "America/New_York"),
+        (&s.lena, "Rhein Medtech GmbH", "DE", "Europe/Berlin"),
+        (&kenji, "神戸メディカル", "JP", "Asia/Tokyo"),
+    ] {
+        save_profile(
+            app,
+            p,
+            &[
+                ("organization", org),
+                ("country", country),
+                ("time_zone", zone),
+                ("listed", "on"),
+            ],
+        )
+        .await;
+    }
+    // Scheduling before there is anything to schedule, then a preview that changes nothing.
+    let first = accepted(app, &s.hanako, &s.dana).await;
+    app.send_all_mail().await;
+    let mails = app.smtp.received().len();
+    let preview = run_schedule(app, "incremental", true).await;
+    assert_eq!(preview["stats"]["placed"], 1);
+    let (_, meetings) = app.api_get("/api/v1/meetings").await;
+    assert_eq!(meetings["meetings"], json!([]), "a dry run creates nothing");
+    app.send_all_mail().await;
+    assert_eq!(app.smtp.received().len(), mails, "and mails no one");
+
+    let plan = run_schedule(app, "incremental", false).await;
+    assert_eq!(
+        plan["meetings"], preview["meetings"],
+        "the preview is what is applied"
+    );
+    let s1 = slot_of(&plan, &first).unwrap();
+    app.send_all_mail().await;
+    let (_, requests) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/requests"))
+        .await;
+    let meeting_id = requests["requests"][0]["meeting_id"]
+        .as_str()
+        .expect("placed")
+        .to_owned();
+    let (_, meeting) = app.api_get(&format!("/api/v1/meetings/{meeting_id}")).await;
+    let table = plan["meetings"][0]["table"].as_u64().unwrap();
+    let (_, day) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering"))
+        .await;
+    assert_eq!(
+        meeting["table_label"],
+        day["tables"][table as usize]["label"]
+    );
+    assert_eq!(meeting["starts_at"], day["slots"][s1 as usize]["starts_at"]);
+    assert_eq!(meeting["event_slug"], DAY);
+    // Both sides are invited; Dana sees her own time in New York.
+    let to_dana = mail_to(app, &s.dana.email);
+    let dana_invite = to_dana.last().unwrap();
+    let (method, uid, sequence) = invite(dana_invite);
+    assert_eq!((method.as_str(), sequence.as_str()), ("REQUEST", "0"));
+    assert_eq!(uid, format!("meeting-{meeting_id}@127.0.0.1"));
+    assert_eq!(invite(mail_to(app, &s.hanako.email).last().unwrap()).1, uid);
+    let start = chrono::DateTime::parse_from_rfc3339(
+        day["slots"][s1 as usize]["starts_at"].as_str().unwrap(),
+    )
+    .unwrap()
+    .to_utc();
+    let local = musubi::i18n::format_range(
+        musubi::domain::Language::En,
+        start,
+        start + chrono::Duration::minutes(20),
+        musubi::domain::TimeZone::parse("America/New_York").unwrap(),
+    );
+    let text = text_of(dana_invite);
+    assert!(
+        text.contains(&local) && text.contains("America/New_York"),
+        "{local} in {text}"
+    );
+
+    // Accepted after the run: placed at once in the first free fit.
+    let late = accepted(app, &s.hanako, &s.lena).await;
+    let (_, requests) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/requests"))
+        .await;
+    let late_row = requests["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == late.as_str())
+        .unwrap()
+        .clone();
+    let late_meeting = late_row["meeting_id"]
+        .as_str()
+        .expect("placed at once")
+        .to_owned();
+    let (_, m) = app
+        .api_get(&format!("/api/v1/meetings/{late_meeting}"))
+        .await;
+    let f = if s1 == 0 { 1 } else { 0 };
+    assert_eq!(
+        m["starts_at"], day["slots"][f]["starts_at"],
+        "the first slot both are free in"
+    );
+    app.send_all_mail().await;
+
+    // Dana can only do s1 and s2 now; Kenji only s1. Incremental keeps
+    // Hanako–Dana at s1, so Dana–Kenji cannot be placed; a re-plan moves it.
+    let s2 = (0..8).find(|x| *x != s1 as usize && *x != f).unwrap();
+    let slot_starts: Vec<String> = day["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["starts_at"].as_str().unwrap().to_owned())
+        .collect();
+    let blocked = |keep: &[usize]| -> Vec<(&'static str, String)> {
+        (0..8)
+            .filter(|i| !keep.contains(i))
+            .map(|i| ("unavailable", slot_starts[i].clone()))
+            .collect()
+    };
+    for (p, keep, org, country, zone) in [
+        (
+            &s.dana,
+            vec![s1 as usize, s2],
+            "Charles River Ventures",
+            "US",
+            "America/New_York",
+        ),
+        (
+            &kenji,
+            vec![s1 as usize],
+            "神戸メディカル",
+            "JP",
+            "Asia/Tokyo",
+        ),
+    ] {
+        let mut fields: Vec<(&str, String)> = vec![
+            ("organization", org.into()),
+            ("country", country.into()),
+            ("time_zone", zone.into()),
+            ("listed", "on".into()),
+        ];
+        fields.extend(blocked(&keep));
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        save_profile(app, p, &fields).await;
+    }
+    let third = accepted(app, &s.dana, &kenji).await;
+    let preview = run_schedule(app, "incremental", true).await;
+    assert_eq!(
+        preview["unplaced"],
+        json!([{ "request": third, "reason": "participant_unavailable" }])
+    );
+    let before = (
+        mail_to(app, &s.hanako.email).len(),
+        mail_to(app, &kenji.email).len(),
+    );
+    let plan = run_schedule(app, "replan", false).await;
+    assert_eq!(plan["stats"]["placed"], 3, "{plan}");
+    assert_eq!(slot_of(&plan, &first), Some(s2 as u64), "Hanako–Dana moved");
+    assert_eq!(slot_of(&plan, &third), Some(s1));
+    app.send_all_mail().await;
+    let moved = &mail_to(app, &s.hanako.email)[before.0..];
+    let updates: Vec<(String, String, String)> = moved
+        .iter()
+        .map(invite)
+        .filter(|(_, u, _)| *u == uid)
+        .collect();
+    assert_eq!(
+        updates,
+        [("REQUEST".to_owned(), uid.clone(), "1".to_owned())],
+        "a new REQUEST, SEQUENCE 1"
+    );
+    let to_kenji = &mail_to(app, &kenji.email)[before.1..];
+    assert_eq!(to_kenji.len(), 1);
+    assert_eq!(invite(&to_kenji[0]).0, "REQUEST");
+    // Settings that would move the slots are refused now.
+    let mut changed = settings(&s.hall);
+    changed["slot_minutes"] = json!(25);
+    let (status, _) = app
+        .api_put(&format!("/api/v1/events/{DAY}/partnering"), &changed)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // A booked slot cannot be marked unavailable.
+    let r = submit(
+        app,
+        &kenji.page,
+        &format!("{}/profile", kenji.page),
+        &[
+            ("organization", "神戸メディカル"),
+            ("country", "JP"),
+            ("time_zone", "Asia/Tokyo"),
+            ("unavailable", &slot_starts[s1 as usize]),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

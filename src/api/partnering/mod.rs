@@ -10,6 +10,7 @@ use super::{Caller, run, stamp};
 
 pub mod participants;
 pub mod requests;
+pub mod schedule;
 use crate::domain::TimeZone;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::http::AppState;
@@ -39,6 +40,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/events/{slug}/partnering/requests/{id}")
             .route(web::patch().to(requests::update)),
+    )
+    .service(
+        web::resource("/events/{slug}/partnering/schedule")
+            .route(web::post().to(schedule::schedule)),
     )
     .service(
         web::resource("/events/{slug}/partnering/requests/{id}/{action}")

@@ -100,8 +100,9 @@ pub(in crate::api) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require()?.id.clone();
     let fields = from_json::<RequestFields>(&body)?;
+    let keys = state.keys.clone();
     let r = run(&state, move |conn| {
-        rsvc::create(conn, &slug, Actor::Organizer(&user), &fields)
+        rsvc::create(conn, &keys, &slug, Actor::Organizer(&user), &fields)
     })
     .await?;
     Ok(HttpResponse::Created().json(RequestOut::from(&r)))
@@ -160,11 +161,12 @@ pub(in crate::api) async fn act(
     let user = caller.require()?.id.clone();
     let (slug, id, action) = path.into_inner();
     let id = RequestId::from(id);
+    let keys = state.keys.clone();
     let r = run(&state, move |conn| {
         let actor = Actor::Organizer(&user);
         match action.as_str() {
-            "accept" => rsvc::answer(conn, &slug, &id, actor, true),
-            "decline" => rsvc::answer(conn, &slug, &id, actor, false),
+            "accept" => rsvc::answer(conn, &keys, &slug, &id, actor, true),
+            "decline" => rsvc::answer(conn, &keys, &slug, &id, actor, false),
             "cancel" => rsvc::cancel(conn, &slug, &id, actor),
             _ => Err(AppError::NotFound),
         }

@@ -314,10 +314,17 @@ async fn send_request(
         Err(e) => Err(e),
         Ok(fields) => {
             let t2 = token.clone();
+            let keys = state.keys.clone();
             service::run(&state.pool, move |conn| {
                 let r = guest::by_token(conn, &t2)?;
                 let day = psvc::day_of(conn, &r)?;
-                rsvc::create(conn, &day.event.event.slug, Actor::Participant(&r), &fields)
+                rsvc::create(
+                    conn,
+                    &keys,
+                    &day.event.event.slug,
+                    Actor::Participant(&r),
+                    &fields,
+                )
             })
             .await
         }
@@ -337,6 +344,7 @@ async fn act(
     form.into_inner()?;
     let (token, id, action) = path.into_inner();
     let (t2, a2) = (token.clone(), action.clone());
+    let keys = state.keys.clone();
     let done = service::run(&state.pool, move |conn| {
         let r = guest::by_token(conn, &t2)?;
         let day = psvc::day_of(conn, &r)?;
@@ -344,8 +352,8 @@ async fn act(
         let id = RequestId::from(id);
         let actor = Actor::Participant(&r);
         match a2.as_str() {
-            "accept" => rsvc::answer(conn, slug, &id, actor, true),
-            "decline" => rsvc::answer(conn, slug, &id, actor, false),
+            "accept" => rsvc::answer(conn, &keys, slug, &id, actor, true),
+            "decline" => rsvc::answer(conn, &keys, slug, &id, actor, false),
             "cancel" => rsvc::cancel(conn, slug, &id, actor),
             _ => Err(AppError::NotFound),
         }

@@ -131,6 +131,8 @@ pub struct MeetingInput {
     pub allow_attendee_conflicts: bool,
     pub attendees: Vec<AttendeeInput>,
     pub expected_revision: Option<i32>,
+    /// At a partnering table (set by the scheduler, never from a form).
+    pub table_label: Option<String>,
 }
 
 fn text(o: &Option<String>) -> String {
@@ -309,6 +311,7 @@ impl MeetingFields {
                 allow_attendee_conflicts: self.allow_attendee_conflicts.unwrap_or(false),
                 attendees,
                 expected_revision: self.revision,
+                table_label: None,
             }),
             _ => unreachable_validation(),
         }

@@ -19,7 +19,9 @@ mod resolve;
 
 use resolve::{changes, ensure_attendees_free, insert_attendee, resolve};
 
-pub use fields::{AttendeeFields, Company, MAX_ATTENDEES, MeetingFields, MeetingInput};
+pub use fields::{
+    AttendeeFields, AttendeeInput, Company, MAX_ATTENDEES, MeetingFields, MeetingInput,
+};
 
 fn row<'a>(
     input: &'a MeetingInput,
@@ -43,6 +45,7 @@ fn row<'a>(
         revision,
         reminder_offsets,
         updated_at: db::now(),
+        table_label: input.table_label.as_deref(),
     }
 }
 
@@ -54,12 +57,25 @@ pub fn create(
 ) -> Result<MeetingDetails, AppError> {
     // Meetings are in no public page or feed: the data version (the
     // public feeds' cache key) stays as it is.
-    write_tx(conn, |conn| {
+    write_tx(conn, |conn| create_in(conn, keys, input))
+}
+
+/// [`create`] inside the caller's transaction.
+pub fn create_in(
+    conn: &mut DbConn,
+    keys: &LinkKeys,
+    input: &MeetingInput,
+) -> Result<MeetingDetails, AppError> {
+    {
         // All of them: few, and typed company names are matched against them.
         let organizations = orgs::list(conn)?;
         let (event_id, attendees) = resolve(conn, input, &organizations)?;
         let id = MeetingId::generate();
-        if let Some(room_id) = &input.room_id {
+        if let Some(room_id) = input
+            .room_id
+            .as_ref()
+            .filter(|_| input.table_label.is_none())
+        {
             let rooms = vdb::rooms_by_ids(conn, &[room_id])?;
             crate::service::bookings::ensure_rooms_free(
                 conn,
@@ -93,7 +109,7 @@ pub fn create(
         let after = load(conn, &id)?;
         mail::meeting_created(conn, &after)?;
         Ok(after)
-    })
+    }
 }
 
 fn book(
@@ -102,7 +118,12 @@ fn book(
     input: &MeetingInput,
     active: bool,
 ) -> Result<(), AppError> {
-    let rooms: Vec<&RoomId> = input.room_id.iter().collect();
+    // A partnering table shares its room with the others: the event books it.
+    let rooms: Vec<&RoomId> = input
+        .room_id
+        .iter()
+        .filter(|_| input.table_label.is_none())
+        .collect();
     bookings::set(
         conn,
         Holder::Meeting(id),
@@ -152,11 +173,26 @@ pub fn change(
     id: &MeetingId,
     build: impl FnOnce(&MeetingDetails) -> Result<MeetingInput, AppError>,
 ) -> Result<MeetingDetails, AppError> {
-    write_tx(conn, |conn| {
+    write_tx(conn, |conn| change_in(conn, keys, id, build))
+}
+
+/// [`change`] inside the caller's transaction.
+pub fn change_in(
+    conn: &mut DbConn,
+    keys: &LinkKeys,
+    id: &MeetingId,
+    build: impl FnOnce(&MeetingDetails) -> Result<MeetingInput, AppError>,
+) -> Result<MeetingDetails, AppError> {
+    {
         mdb::lock(conn, id)?;
         let current = load(conn, id)?;
         ensure_not_cancelled(&current)?;
-        let input = &build(&current)?;
+        let mut input = build(&current)?;
+        // A partnering meeting stays at a table unless moved to another.
+        if input.table_label.is_none() {
+            input.table_label.clone_from(&current.meeting.table_label);
+        }
+        let input = &input;
         let m = &current.meeting;
         if let Some(expected) = input.expected_revision
             && expected != m.revision
@@ -173,8 +209,13 @@ pub fn change(
             || to_utc(m.ends_at) != input.schedule.ends_at()
             || m.time_zone != input.schedule.zone().name()
             || m.room_id != input.room_id
+            || m.table_label != input.table_label
             || m.online_url.as_deref() != input.online_url.as_ref().map(|u| u.as_str());
-        if let Some(room_id) = &input.room_id {
+        if let Some(room_id) = input
+            .room_id
+            .as_ref()
+            .filter(|_| input.table_label.is_none())
+        {
             let rooms = vdb::rooms_by_ids(conn, &[room_id])?;
             crate::service::bookings::ensure_rooms_free(
                 conn,
@@ -278,7 +319,7 @@ pub fn change(
         let after = load(conn, id)?;
         mail::meeting_changed(conn, &current, &after, &change)?;
         Ok(after)
-    })
+    }
 }
 
 /// A cancelled meeting is final.
@@ -296,7 +337,12 @@ pub fn ensure_not_cancelled(current: &MeetingDetails) -> Result<(), AppError> {
 /// revision rises and every attendee gets a CANCEL. Twice changes nothing.
 #[tracing::instrument(skip(conn))]
 pub fn cancel(conn: &mut DbConn, id: &MeetingId) -> Result<MeetingDetails, AppError> {
-    write_tx(conn, |conn| {
+    write_tx(conn, |conn| cancel_in(conn, id))
+}
+
+/// [`cancel`] inside the caller's transaction.
+pub fn cancel_in(conn: &mut DbConn, id: &MeetingId) -> Result<MeetingDetails, AppError> {
+    {
         mdb::lock(conn, id)?;
         let current = load(conn, id)?;
         let m = &current.meeting;
@@ -330,12 +376,13 @@ pub fn cancel(conn: &mut DbConn, id: &MeetingId) -> Result<MeetingDetails, AppEr
                 revision: m.revision + 1,
                 reminder_offsets: &m.reminder_offsets,
                 updated_at: db::now(),
+                table_label: m.table_label.as_deref(),
             },
         )?;
         let after = load(conn, id)?;
         mail::meeting_cancelled(conn, &after)?;
         Ok(after)
-    })
+    }
 }
 
 /// One meeting with its place and attendees.

@@ -128,7 +128,9 @@ pub(super) fn resolve<'a>(
             language,
         });
     }
-    if resolved.len() == input.attendees.len() {
+    // A partnering meeting is two participants who asked for it; the
+    // scheduler places it whatever their companies are called.
+    if resolved.len() == input.attendees.len() && input.table_label.is_none() {
         let companies: HashSet<String> = resolved
             .iter()
             .map(|r| r.company_key(organizations))

@@ -18,6 +18,7 @@ use crate::error::AppError;
 pub mod fields;
 pub mod profiles;
 pub mod requests;
+pub mod schedule;
 
 pub use fields::{ProfileFields, RequestFields, SettingsFields, SettingsInput};
 

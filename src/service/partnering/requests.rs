@@ -16,6 +16,7 @@ use crate::domain::{
     RequestStatus, UserId, Validator,
 };
 use crate::error::AppError;
+use crate::service::keys::LinkKeys;
 
 /// Who acts: a participant (from their manage link) or an organizer.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +56,7 @@ fn ensure_open(day: &Day, actor: Actor<'_>) -> Result<(), AppError> {
 #[tracing::instrument(skip_all)]
 pub fn create(
     conn: &mut DbConn,
+    keys: &LinkKeys,
     slug: &str,
     actor: Actor<'_>,
     fields: &RequestFields,
@@ -165,11 +167,17 @@ pub fn create(
         } else {
             pdb::insert_request(conn, &request)?;
         }
-        if !accepted {
+        if accepted {
+            super::schedule::place_now(conn, keys, day, &request)?;
+        } else {
             tell(conn, MailKind::PartneringRequest, &request, &to.id, now)?;
         }
-        Ok(request)
+        reload(conn, &request.id)
     })
+}
+
+fn reload(conn: &mut DbConn, id: &RequestId) -> Result<Request, AppError> {
+    pdb::request(conn, id)?.ok_or(AppError::NotFound)
 }
 
 /// The request `id` of the event `slug`, locked with its event.
@@ -198,6 +206,7 @@ fn ensure_party(actor: Actor<'_>, request: &Request) -> Result<(), AppError> {
 #[tracing::instrument(skip(conn, actor))]
 pub fn answer(
     conn: &mut DbConn,
+    keys: &LinkKeys,
     slug: &str,
     id: &RequestId,
     actor: Actor<'_>,
