@@ -1027,3 +1027,280 @@ async fn scheduling_invites_both_sides_places_late_acceptances_and_replans(backe
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+both_backends!(organizers_preview_confirm_and_export_and_guests_print_their_agenda);
+
+/// A CSV as Python's csv module reads it (after the BOM, as Excel would).
+fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import csv, json, sys\nwith open(sys.argv[1], encoding='utf-8-sig', newline='') as f:\n    print(json.dumps(list(csv.reader(f))))",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn organizers_preview_confirm_and_export_and_guests_print_their_agenda(backend: Backend) {
+    let s = setup(backend).await;
+    let app = &s.app;
+    for (p, org, country, zone, interpreter) in [
+        (&s.hanako, "大阪バイオ株式会社", "JP", "Asia/Tokyo", true),
+        (
+            &s.dana,
+            "Charles River Ventures, Inc.",
+            "US",
+            "America/New_York",
+            false,
+        ),
+        (
+            &s.lena,
+            "=Rhein \"Medtech\" GmbH",
+            "DE",
+            "Europe/Berlin",
+            false,
+        ),
+    ] {
+        let mut fields = vec![
+            ("organization", org),
+            ("country", country),
+            ("time_zone", zone),
+            ("listed", "on"),
+            ("offer_categories", "regenerative_medicine"),
+            ("offer", "心筋シート\n第2行"),
+        ];
+        if interpreter {
+            fields.push(("interpreter", "on"));
+        }
+        save_profile(app, p, &fields).await;
+    }
+    accepted(app, &s.hanako, &s.dana).await;
+    accepted(app, &s.hanako, &s.lena).await;
+    crate::admin::login(app).await;
+    let admin = format!("/admin/events/{DAY}/partnering");
+    let page = app
+        .client
+        .get(app.url(&admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("次の配置で入ります"),
+        "waiting for a run: {page}"
+    );
+    assert!(page.contains("class=\"count-accepted\">2<"), "{page}");
+    assert!(page.contains("class=\"count-placed\">0<"), "{page}");
+    // Preview, then the state changes: the old preview cannot be confirmed.
+    let preview = app
+        .client
+        .get(app.url(&format!("{admin}?preview=incremental")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        preview.contains("大阪バイオ株式会社 (JP) × Charles River Ventures, Inc. (US)"),
+        "{preview}"
+    );
+    let stale = hidden(&preview, "fingerprint");
+    let (_, list) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/requests"))
+        .await;
+    let one = format!(
+        "/api/v1/events/{DAY}/partnering/requests/{}",
+        list["requests"][0]["id"].as_str().unwrap()
+    );
+    let (status, _) = app.api_patch(&one, &json!({ "priority": 5 })).await;
+    assert_eq!(status, StatusCode::OK);
+    let action = app.url(&format!("{admin}/schedule"));
+    let confirm = |fingerprint: String, page: String| {
+        let form = [
+            ("csrf_token", csrf_token(&page)),
+            ("mode", "incremental".into()),
+            ("fingerprint", fingerprint),
+        ];
+        app.client.post(&action).form(&form).send()
+    };
+    assert_eq!(
+        confirm(stale, preview).await.unwrap().status(),
+        StatusCode::CONFLICT
+    );
+    let preview = app
+        .client
+        .get(app.url(&format!("{admin}?preview=incremental")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        confirm(hidden(&preview, "fingerprint"), preview)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = app
+        .client
+        .get(app.url(&admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("class=\"count-placed\">2<"), "{page}");
+    assert!(page.contains("class=\"count-without\">0<"), "{page}");
+    assert!(page.contains("通訳"), "the interpreter is shown");
+    app.send_all_mail().await;
+
+    // The schedule CSV: BOM, CRLF, read back by Python's csv module.
+    let r = app
+        .client
+        .get(app.url(&format!("{admin}/schedule.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with a BOM");
+    let text = std::str::from_utf8(&bytes).unwrap();
+    assert!(
+        text.lines().count() >= 3 && text.split("\r\n").count() == 4,
+        "CRLF: {text:?}"
+    );
+    let rows = read_csv(&bytes);
+    assert_eq!(rows[0][0], "時間（日本時間）");
+    assert_eq!(rows.len(), 3);
+    let companies: Vec<&str> = rows[1..].iter().map(|r| r[5].as_str()).collect();
+    assert!(
+        companies.contains(&"Charles River Ventures, Inc. (US)"),
+        "{rows:?}"
+    );
+    assert!(
+        companies.contains(&"'=Rhein \"Medtech\" GmbH (DE)"),
+        "a formula is defused: {rows:?}"
+    );
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| ["A-01", "A-02", "Online-1"].contains(&r[1].as_str()))
+    );
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[3] == "大阪バイオ株式会社 (JP)"
+                && r[4].contains("hanako@osaka-bio.example.jp"))
+    );
+    // The participants CSV, in English.
+    let r = app
+        .client
+        .get(app.url(&format!("{admin}/participants.csv?lang=en")))
+        .send()
+        .await
+        .unwrap();
+    let rows = read_csv(&r.bytes().await.unwrap());
+    assert_eq!(rows[0][..3], ["Name", "Email", "Company"]);
+    assert_eq!(rows.len(), 4, "three participants: {rows:?}");
+    let hanako = rows.iter().find(|r| r[1] == s.hanako.email).unwrap();
+    assert_eq!(
+        (hanako[7].as_str(), hanako[11].as_str(), hanako[13].as_str()),
+        ("心筋シート\n第2行", "yes", "2")
+    );
+    // Not for the public.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(&format!("{admin}/schedule.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::OK);
+
+    // Dana's agenda: her meeting in Japan's time and New York's, the
+    // table, the other company; the whole agenda as one calendar.
+    let agenda = app.browse(&format!("{}/agenda?lang=en", s.dana.page)).await;
+    assert!(
+        agenda.contains("大阪バイオ株式会社")
+            && agenda.contains("America/New_York")
+            && agenda.contains("Asia/Tokyo"),
+        "{agenda}"
+    );
+    assert!(
+        agenda.contains("/meetings/") && agenda.contains(".ics"),
+        "{agenda}"
+    );
+    let ics = app
+        .client
+        .get(format!("{}/agenda.ics", s.dana.page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (python, icaljs) = crate::feeds::parse_independently(&ics);
+    assert_eq!(python["errors"], json!([]), "{python}");
+    assert_eq!(python["events"].as_array().unwrap().len(), 1, "{ics}");
+    assert_eq!(icaljs["events"].as_array().unwrap().len(), 1);
+    let ics = app
+        .client
+        .get(format!("{}/agenda.ics", s.hanako.page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (python, _) = crate::feeds::parse_independently(&ics);
+    assert_eq!(python["events"].as_array().unwrap().len(), 2, "{ics}");
+    // And in her personal feed.
+    let to_dana = mail_to(app, &s.dana.email);
+    let feed = text_of(to_dana.last().unwrap())
+        .split_whitespace()
+        .find(|w| w.contains("/feeds/"))
+        .unwrap()
+        .to_owned();
+    let feed = app
+        .client
+        .get(app.local(&feed))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(feed.contains("大阪バイオ株式会社"), "{feed}");
+}

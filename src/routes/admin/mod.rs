@@ -14,6 +14,7 @@ mod form_page;
 mod meetings;
 mod organizations;
 mod outbox;
+mod partnering;
 mod session;
 mod venues;
 
@@ -35,6 +36,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(session::config)
             .configure(organizations::config)
             .configure(venues::config)
+            .configure(partnering::config)
             .configure(events::config)
             .configure(meetings::config)
             .configure(outbox::config)

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+mod agenda;
 mod directory;
 
 use super::views::zoned_times;
@@ -37,7 +38,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             "/registrations/{token}/partnering/requests/{id}/{action}",
             web::post().to(act),
         )
-        .configure(directory::config);
+        .configure(directory::config)
+        .configure(agenda::config);
 }
 
 /// A category as a checkbox.

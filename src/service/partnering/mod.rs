@@ -15,7 +15,9 @@ use crate::domain::{
 };
 use crate::error::AppError;
 
+pub mod board;
 pub mod fields;
+pub mod overview;
 pub mod profiles;
 pub mod requests;
 pub mod schedule;
