@@ -70,6 +70,8 @@ pub struct EventView {
     pub other_title: String,
     pub description: String,
     pub kind: &'static str,
+    /// A partnering day: organizers get its grid.
+    pub partnering: bool,
     pub status: &'static str,
     pub cancelled: bool,
     pub draft: bool,
@@ -114,6 +116,7 @@ impl EventView {
             other_title: lang.other().pick(&e.title_ja, &e.title_en).to_owned(),
             description: lang.pick(&e.description_ja, &e.description_en).to_owned(),
             kind,
+            partnering: e.kind == crate::domain::EventKind::Partnering,
             status: t(lang, status.label_key()),
             cancelled: status == EventStatus::Cancelled,
             draft: status == EventStatus::Draft,
