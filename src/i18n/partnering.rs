@@ -152,4 +152,9 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("partnering.agenda_ics", "すべての商談をカレンダーに追加 (.ics)", "All meetings as a calendar file (.ics)"),
     ("partnering.print", "印刷", "Print"),
     ("partnering.agenda_empty", "まだ商談は配置されていません。", "No meeting is placed yet."),
+    ("partnering.from_to", "申込元 → 申込先", "From → to"),
+    ("partnering.new_request", "参加者に代わって申込を作成", "A request on a participant's behalf"),
+    ("partnering.from", "申込元", "From"),
+    ("partnering.to", "申込先", "To"),
+    ("partnering.accepted_at_once", "承諾済みとして作成する（配置済みなら直ちに配置）", "Accepted at once (placed at once after a run)"),
 ];

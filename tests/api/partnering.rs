@@ -1303,4 +1303,83 @@ async fn organizers_preview_confirm_and_export_and_guests_print_their_agenda(bac
         .await
         .unwrap();
     assert!(feed.contains("大阪バイオ株式会社"), "{feed}");
+
+    // Organizers act for participants from the page too: a request made
+    // accepted is placed at once (the day has been scheduled).
+    let page = app
+        .client
+        .get(app.url(&admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_token(&page);
+    let r = app
+        .client
+        .post(app.url(&format!("{admin}/requests")))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("from", &s.dana.id),
+            ("to", &s.lena.id),
+            ("message", "Introduced by LINK-J WEST"),
+            ("priority", "4"),
+            ("accepted", "true"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/requests"))
+        .await;
+    let made = list["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == s.dana.id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            made["status"].as_str(),
+            made["priority"].as_i64(),
+            made["by_organizer"].as_bool()
+        ),
+        (Some("accepted"), Some(4), Some(true))
+    );
+    assert!(made["meeting_id"].is_string(), "placed at once: {made}");
+    let r = app
+        .client
+        .post(app.url(&format!(
+            "{admin}/requests/{}/priority",
+            made["id"].as_str().unwrap()
+        )))
+        .form(&[("csrf_token", token.as_str()), ("priority", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/requests"))
+        .await;
+    assert!(
+        list["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == made["id"] && r["priority"] == 1)
+    );
+    let page = app
+        .client
+        .get(app.url(&admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Introduced by LINK-J WEST"), "{page}");
+    app.send_all_mail().await;
 }

@@ -40,6 +40,8 @@ pub struct Counts {
 
 pub struct Overview {
     pub board: Board,
+    /// Every request of the day, in the order made.
+    pub requests: Vec<Request>,
     pub placed: Vec<Placed>,
     pub waiting: Vec<Waiting>,
     pub counts: Counts,
@@ -122,6 +124,7 @@ pub fn overview(conn: &mut DbConn, slug: &str) -> Result<Overview, AppError> {
     };
     Ok(Overview {
         board,
+        requests: all,
         placed,
         waiting,
         counts,

@@ -10,8 +10,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+mod requests;
+
 use super::AdminUser;
 use crate::db::users::User;
+use crate::domain::RequestStatus;
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::i18n::format_range;
@@ -34,7 +37,8 @@ pub(super) fn config(cfg: &mut web::ServiceConfig) {
         .route(
             "/events/{slug}/partnering/participants.csv",
             web::get().to(participants_csv),
-        );
+        )
+        .configure(requests::config);
 }
 
 /// One meeting in a cell of the grid.
@@ -48,6 +52,24 @@ pub struct Cell {
 pub struct Row {
     pub time: String,
     pub cells: Vec<Option<Cell>>,
+}
+
+/// A request as organizers manage it.
+pub struct RequestLine {
+    pub id: String,
+    pub a: String,
+    pub b: String,
+    pub message: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub priority: i32,
+    pub can_answer: bool,
+    pub can_cancel: bool,
+}
+
+pub struct Person {
+    pub id: String,
+    pub label: String,
 }
 
 pub struct WaitingLine {
@@ -68,6 +90,8 @@ struct PartneringPage<'a> {
     rows: Vec<Row>,
     waiting: Vec<WaitingLine>,
     counts: Counts,
+    requests: Vec<RequestLine>,
+    people: Vec<Person>,
     /// A preview: its mode, its fingerprint, and what it would change.
     preview: Option<(&'static str, String, usize)>,
 }
@@ -230,6 +254,31 @@ async fn show(
             (cells, waiting, Some((m, fingerprint.clone(), changes)))
         }
     };
+    let requests = o
+        .requests
+        .iter()
+        .map(|r| RequestLine {
+            id: r.id.to_string(),
+            a: o.company(&r.requester_id),
+            b: o.company(&r.recipient_id),
+            message: r.message.clone(),
+            status: r.status.as_str(),
+            status_label: ctx.t(r.status.label_key()).to_owned(),
+            priority: r.priority,
+            can_answer: r.status == RequestStatus::Pending,
+            can_cancel: r.meeting_id.is_none()
+                && matches!(r.status, RequestStatus::Pending | RequestStatus::Accepted),
+        })
+        .collect();
+    let people = o
+        .board
+        .participants
+        .iter()
+        .map(|r| Person {
+            id: r.id.to_string(),
+            label: format!("{} – {}", o.company(&r.id), r.name),
+        })
+        .collect();
     let e = &o.board.day.event.event;
     ctx.render(&PartneringPage {
         ctx: &ctx,
@@ -240,6 +289,8 @@ async fn show(
         rows: grid(&ctx, &o, cells),
         waiting,
         counts: o.counts,
+        requests,
+        people,
         preview: preview_info,
     })
 }
