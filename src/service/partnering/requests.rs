@@ -294,6 +294,39 @@ pub fn cancel(
     })
 }
 
+/// A participant leaves (their registration cancelled or deleted): each of
+/// their open requests is withdrawn, a placed meeting cancelled (both are
+/// sent a CANCEL, the table is free again), and, when `tell_others`, the
+/// other side mailed. Inside the caller's transaction.
+pub fn withdraw_all(
+    conn: &mut DbConn,
+    who: &Registration,
+    tell_others: bool,
+) -> Result<(), AppError> {
+    let open: Vec<Request> = pdb::requests_of(conn, &who.id)?
+        .into_iter()
+        .filter(|r| matches!(r.status, RequestStatus::Pending | RequestStatus::Accepted))
+        .collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    pdb::lock(conn, &who.event_id)?;
+    let now = db::now();
+    for mut request in open {
+        if let Some(meeting) = &request.meeting_id {
+            crate::service::meetings::cancel_in(conn, meeting)?;
+        }
+        request.status = RequestStatus::Cancelled;
+        request.updated_at = now;
+        pdb::update_request(conn, &request)?;
+        if tell_others {
+            let other = request.other(&who.id).clone();
+            tell(conn, MailKind::PartneringCancelled, &request, &other, now)?;
+        }
+    }
+    Ok(())
+}
+
 /// Sets a request's priority (organizers only).
 pub fn set_priority(
     conn: &mut DbConn,

@@ -52,6 +52,8 @@ pub fn cancel(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> 
         rdb::lock_event(conn, &event.id)?;
         let was_confirmed = registration.status == RegistrationStatus::Confirmed;
         rdb::set_status(conn, &registration.id, RegistrationStatus::Cancelled, now)?;
+        // A partnering participant's requests and meetings go with them.
+        crate::service::partnering::requests::withdraw_all(conn, &registration, true)?;
         outbox::drop_pending_reminders(conn, &event.id, Some(&registration.id))?;
         if event.status != EventStatus::Cancelled {
             enqueue(
@@ -121,6 +123,9 @@ pub fn delete_data(conn: &mut DbConn, token: &str) -> Result<usize, AppError> {
             .filter(|r| r.status == RegistrationStatus::Confirmed)
             .map(|r| r.event_id.clone())
             .collect();
+        for r in &all {
+            crate::service::partnering::requests::withdraw_all(conn, r, false)?;
+        }
         let deleted = rdb::delete_for_email(conn, &registration.email_key)?;
         for event_id in held {
             rdb::lock_event(conn, &event_id)?;
