@@ -57,6 +57,7 @@ use super::{events, meetings, organizations, partnering, registrations, venues};
         partnering::requests::update,
         partnering::requests::act,
         partnering::schedule::schedule,
+        partnering::schedule::plan,
     ),
     modifiers(&BearerToken, &AnyOperation),
     tags(
@@ -174,6 +175,7 @@ mod tests {
                 "GET /events/{slug}",
                 "GET /events/{slug}/partnering",
                 "GET /events/{slug}/partnering/participants",
+                "GET /events/{slug}/partnering/plan",
                 "GET /events/{slug}/partnering/requests",
                 "GET /meetings",
                 "GET /meetings/{id}",

@@ -706,6 +706,18 @@ async fn every_answer_matches_the_served_openapi_document(backend: Backend) {
         S::NOT_FOUND,
     )
     .await;
+    let current = t
+        .call(M::GET, &format!("{day}/plan"), true, Body::None, S::OK)
+        .await;
+    assert_eq!(current["stats"]["placed"], 1, "{current}");
+    t.call(
+        M::GET,
+        &format!("{day}/plan"),
+        false,
+        Body::None,
+        S::UNAUTHORIZED,
+    )
+    .await;
     t.call(
         M::POST,
         "/api/v1/events/kobe-unset/partnering/schedule",
@@ -739,7 +751,7 @@ async fn every_answer_matches_the_served_openapi_document(backend: Backend) {
     let report = validate(&document, &exchanges);
     assert!(
         report.contains(&format!(
-            "{} exchanges, 0 failures, operations covered: 30 of 30",
+            "{} exchanges, 0 failures, operations covered: 31 of 31",
             exchanges.len()
         )),
         "{report}"

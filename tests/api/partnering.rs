@@ -977,6 +977,16 @@ async fn scheduling_invites_both_sides_places_late_acceptances_and_replans(backe
         save_profile(app, p, &fields).await;
     }
     let third = accepted(app, &s.dana, &kenji).await;
+    // The plan as it stands says why Dana–Kenji waits.
+    let (status, current) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/plan"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(current["stats"]["placed"], 2, "{current}");
+    assert_eq!(
+        current["unplaced"],
+        json!([{ "request": third, "reason": "participant_unavailable" }])
+    );
     let preview = run_schedule(app, "incremental", true).await;
     assert_eq!(
         preview["unplaced"],

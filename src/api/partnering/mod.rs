@@ -45,6 +45,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         web::resource("/events/{slug}/partnering/schedule")
             .route(web::post().to(schedule::schedule)),
     )
+    .service(web::resource("/events/{slug}/partnering/plan").route(web::get().to(schedule::plan)))
     .service(
         web::resource("/events/{slug}/partnering/requests/{id}/{action}")
             .route(web::post().to(requests::act)),

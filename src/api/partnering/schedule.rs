@@ -13,6 +13,25 @@ use crate::scheduling::Plan;
 use crate::service::fields::from_json;
 use crate::service::partnering::schedule::{self as svc, Mode};
 
+/// The plan as it stands: the placed meetings (`request`, `slot`, `table`
+/// as in a run's answer) and the accepted requests that a run now could
+/// not place, with their reasons. Accepted requests a run would place are
+/// in neither list; `POST …/schedule` with `dry_run` shows where they go.
+#[utoipa::path(get, path = "/events/{slug}/partnering/plan", operation_id = "get_partnering_plan",
+    tag = "partnering", params(("slug" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Plan), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[tracing::instrument(skip(state, caller))]
+pub(in crate::api) async fn plan(
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require()?;
+    let plan = run(&state, move |conn| svc::current(conn, &slug)).await?;
+    Ok(HttpResponse::Ok().json(plan))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = PartneringScheduleInput)]

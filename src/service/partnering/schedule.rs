@@ -185,3 +185,49 @@ pub fn place_now(
     }
     Ok(false)
 }
+
+/// The plan as it stands: the placed meetings, and the accepted requests a
+/// run now could not place, with their reasons. (Those a run would place
+/// are in neither list: a dry run shows where they would go.)
+pub fn current(conn: &mut DbConn, slug: &str) -> Result<Plan, AppError> {
+    let e = event(conn, slug)?;
+    let day = load_day(conn, e)?;
+    let board = board(conn, day)?;
+    let preview = scheduling::solve(&board.instance(Mode::Incremental)).map_err(|e| {
+        AppError::conflict(
+            Some("plan"),
+            Invalid::new("conflict.plan_impossible").with("reason", e.0),
+        )
+    })?;
+    let mut meetings: Vec<scheduling::Placement> = board
+        .accepted
+        .iter()
+        .filter_map(|r| {
+            board
+                .placed
+                .get(&r.id)
+                .map(|(s, t, _)| scheduling::Placement {
+                    request: r.id.to_string(),
+                    slot: *s as u32,
+                    table: *t as u32,
+                })
+        })
+        .collect();
+    meetings.sort_by_key(|m| (m.slot, m.table));
+    let priority = board
+        .accepted
+        .iter()
+        .filter(|r| board.placed.contains_key(&r.id))
+        .map(|r| r.priority.clamp(1, 5) as u64)
+        .sum();
+    Ok(Plan {
+        stats: scheduling::Stats {
+            placed: meetings.len(),
+            priority,
+            unplaced: preview.unplaced.len(),
+            millis: preview.stats.millis,
+        },
+        meetings,
+        unplaced: preview.unplaced,
+    })
+}
