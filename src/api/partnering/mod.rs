@@ -189,6 +189,10 @@ pub(super) async fn put_settings(
     let input = from_json::<SettingsFields>(&body)?
         .check(TimeInput::Rfc3339, TimeZone::TOKYO)
         .map_err(AppError::Validation)?;
-    let day = run(&state, move |conn| svc::save_settings(conn, &slug, &input)).await?;
+    let keys = state.keys.clone();
+    let day = run(&state, move |conn| {
+        svc::save_settings(conn, &keys, &slug, &input)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(SettingsOut::new(&day)))
 }

@@ -30,6 +30,9 @@ pub struct Board {
     pub accepted: Vec<Request>,
     /// Where each placed request is: slot, table, meeting.
     pub placed: HashMap<RequestId, (usize, usize, MeetingId)>,
+    /// Every request's live meeting, also one whose time or table the
+    /// settings no longer have (after a change of settings with a re-plan).
+    pub meetings: HashMap<RequestId, MeetingId>,
     /// Per participant, the slots they cannot meet in (marked, or busy elsewhere).
     pub blocked: HashMap<RegistrationId, BTreeSet<usize>>,
 }
@@ -68,10 +71,12 @@ pub fn board(conn: &mut DbConn, day: Day) -> Result<Board, AppError> {
         .map(|m| (m.id.clone(), m))
         .collect();
     let mut placed = HashMap::new();
+    let mut live = HashMap::new();
     for r in &requests {
         let Some(m) = r.meeting_id.as_ref().and_then(|m| meetings.get(m)) else {
             continue;
         };
+        live.insert(r.id.clone(), m.id.clone());
         let slot = day.slots.index_of(to_utc(m.starts_at));
         let table = day
             .tables
@@ -100,7 +105,7 @@ pub fn board(conn: &mut DbConn, day: Day) -> Result<Board, AppError> {
         day.slots.slots[0].starts_at,
         day.slots.slots[day.slots.slots.len() - 1].ends_at,
     );
-    let ours: BTreeSet<&MeetingId> = placed.values().map(|(_, _, m)| m).collect();
+    let ours: BTreeSet<&MeetingId> = live.values().collect();
     let by_email: HashMap<&str, &RegistrationId> = participants
         .iter()
         .map(|r| (r.email_key.as_str(), &r.id))
@@ -134,6 +139,7 @@ pub fn board(conn: &mut DbConn, day: Day) -> Result<Board, AppError> {
         profiles,
         accepted,
         placed,
+        meetings: live,
         blocked,
     })
 }

@@ -61,6 +61,11 @@ pub struct SettingsFields {
     /// The most meetings one participant gets; none: as many as slots.
     #[serde(default)]
     pub max_meetings: Option<i64>,
+    /// Once meetings are placed, a change of slots, tables or maximum is
+    /// refused unless this is true: then every meeting is re-planned (and
+    /// moved ones re-sent) in the same step.
+    #[serde(default)]
+    pub replan: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +84,7 @@ pub struct SettingsInput {
     pub tables: Vec<TableInput>,
     pub request_deadline: DateTime<Utc>,
     pub max_meetings: Option<i32>,
+    pub replan: bool,
 }
 
 impl SettingsFields {
@@ -223,6 +229,7 @@ impl SettingsFields {
             tables,
             request_deadline: deadline.unwrap_or_default(),
             max_meetings,
+            replan: self.replan.unwrap_or(false),
         })
     }
 }

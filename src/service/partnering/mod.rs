@@ -98,6 +98,7 @@ pub fn day(conn: &mut DbConn, slug: &str) -> Result<Day, AppError> {
 #[tracing::instrument(skip(conn, input))]
 pub fn save_settings(
     conn: &mut DbConn,
+    keys: &crate::service::keys::LinkKeys,
     slug: &str,
     input: &SettingsInput,
 ) -> Result<Day, AppError> {
@@ -134,7 +135,8 @@ pub fn save_settings(
         let same_shape = day.slots == input.slots
             && tables_now == tables_new
             && day.settings.as_ref().and_then(|s| s.max_meetings) == input.max_meetings;
-        if placed && !same_shape {
+        let replan = placed && !same_shape;
+        if replan && !input.replan {
             return Err(AppError::conflict(
                 Some("windows"),
                 Invalid::new("conflict.settings_scheduled"),
@@ -187,6 +189,10 @@ pub fn save_settings(
             .collect();
         pdb::replace_tables(conn, &id, &tables)?;
         let e = day.event.event;
+        if replan {
+            let fresh = load_day(conn, e.clone())?;
+            schedule::replan_in(conn, keys, fresh)?;
+        }
         load_day(conn, e)
     })
 }

@@ -87,6 +87,19 @@ fn fingerprint(instance: &Instance) -> String {
         .collect()
 }
 
+/// Re-plans every meeting of `day` inside the caller's transaction (after
+/// its settings changed).
+pub(super) fn replan_in(conn: &mut DbConn, keys: &LinkKeys, day: Day) -> Result<(), AppError> {
+    let board = board(conn, day)?;
+    let plan = scheduling::solve(&board.instance(Mode::Replan)).map_err(|e| {
+        AppError::conflict(
+            Some("plan"),
+            Invalid::new("conflict.plan_impossible").with("reason", e.0),
+        )
+    })?;
+    apply(conn, keys, &board, &plan)
+}
+
 fn apply(conn: &mut DbConn, keys: &LinkKeys, board: &Board, plan: &Plan) -> Result<(), AppError> {
     let by_id: HashMap<&str, &Request> =
         board.accepted.iter().map(|r| (r.id.as_str(), r)).collect();
@@ -94,9 +107,10 @@ fn apply(conn: &mut DbConn, keys: &LinkKeys, board: &Board, plan: &Plan) -> Resu
     for m in &plan.meetings {
         let request = by_id[m.request.as_str()];
         let (slot, table) = (m.slot as usize, m.table as usize);
-        match board.placed.get(&request.id) {
-            Some((s, t, _)) if (*s, *t) == (slot, table) => {}
-            Some((_, _, meeting)) => {
+        let at = board.placed.get(&request.id).map(|(s, t, _)| (*s, *t));
+        match board.meetings.get(&request.id) {
+            Some(_) if at == Some((slot, table)) => {}
+            Some(meeting) => {
                 let input = board.meeting(request, slot, table)?;
                 msvc::change_in(conn, keys, meeting, |_| Ok(input))?;
             }
@@ -105,7 +119,7 @@ fn apply(conn: &mut DbConn, keys: &LinkKeys, board: &Board, plan: &Plan) -> Resu
     }
     for u in &plan.unplaced {
         let request = by_id[u.request.as_str()];
-        if let Some((_, _, meeting)) = board.placed.get(&request.id) {
+        if let Some(meeting) = board.meetings.get(&request.id) {
             msvc::cancel_in(conn, meeting)?;
             let mut r = request.clone();
             r.meeting_id = None;
