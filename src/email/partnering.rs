@@ -81,7 +81,13 @@ pub fn compose(m: &RequestMail<'_>) -> Result<Composed, askama::Error> {
         lang: lang.as_str(),
         greeting: format(lang, "mail.greeting", &args),
         intro: format(lang, &intro_key, &args),
-        company: format!("{company} — {}", m.other_name),
+        // A person's name only once both want to meet; until then the
+        // company, as in the directory.
+        company: if m.kind == MailKind::PartneringAccepted {
+            format!("{company} — {}", m.other_name)
+        } else {
+            company
+        },
         offer: m.other.offer.trim(),
         seek: m.other.seek.trim(),
         offer_categories: labels(lang, &m.other.offer_categories),

@@ -512,6 +512,10 @@ async fn requests_are_answered_from_the_page_and_mail_the_other_side(backend: Ba
     let text = text_of(asked);
     assert!(text.contains("心筋シートの共同開発"), "{text}");
     assert!(text.contains("/partnering"), "{text}");
+    assert!(
+        !text.contains("山田 花子"),
+        "no personal name before both agree: {text}"
+    );
     assert_eq!(
         app.smtp.received().len(),
         before + 1,
@@ -613,6 +617,10 @@ async fn requests_are_answered_from_the_page_and_mail_the_other_side(backend: Ba
         accepted.subject(),
         "【商談申込】Charles River Venturesが承諾しました"
     );
+    assert!(
+        text_of(&accepted).contains("Dana Whitfield"),
+        "the name once both agree"
+    );
     let r = submit(
         app,
         &s.dana.page,
@@ -694,6 +702,34 @@ async fn requests_are_answered_from_the_page_and_mail_the_other_side(backend: Ba
         mail_to(app, &s.dana.email).last().unwrap().subject(),
         "Rhein Medtech GmbH declined your meeting request"
     );
+    // A pair a participant closed stays closed: no asking again (and again).
+    let (_, list) = app
+        .api_get(&format!("/api/v1/events/{DAY}/partnering/requests"))
+        .await;
+    let first = list["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["to"] == s.dana.id.as_str() && r["from"] == s.hanako.id.as_str())
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("{list}"));
+    let r = submit(
+        app,
+        &s.hanako.page,
+        &format!("{}/requests/{first}/cancel", s.hanako.page),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = submit(
+        app,
+        &s.hanako.page,
+        &format!("{}/requests", s.hanako.page),
+        &[("to", &s.dana.id)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    app.send_all_mail().await;
 }
 
 async fn pending_requests_expire_at_the_deadline(backend: Backend) {

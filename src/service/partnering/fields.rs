@@ -13,6 +13,8 @@ use crate::service::fields::{opt_flag, opt_text};
 
 pub const MAX_TABLES: usize = 500;
 pub const MAX_WINDOWS: usize = 10;
+/// What a profile offers or seeks, in free text: a paragraph or two.
+pub const MAX_PROFILE_TEXT: usize = 2000;
 /// A request's message: a few sentences.
 pub const MAX_MESSAGE: usize = 1000;
 
@@ -291,15 +293,39 @@ impl ProfileFields {
         let organization = v.check("organization", Name::parse(&text(&self.organization)));
         let country = v.check("country", Country::parse(&text(&self.country)));
         let time_zone = v.check("time_zone", TimeZone::parse(&text(&self.time_zone)));
-        let offer = v.check("offer", Description::parse(&text(&self.offer)));
-        let seek = v.check("seek", Description::parse(&text(&self.seek)));
+        let long = |v: &mut Validator, field: &str, o: &Option<String>| {
+            let n = o.as_deref().unwrap_or("").chars().count();
+            if n > MAX_PROFILE_TEXT {
+                v.add(
+                    field,
+                    Invalid::new("invalid.too_long")
+                        .with("max", MAX_PROFILE_TEXT)
+                        .with("actual", n),
+                );
+                return None;
+            }
+            v.check(field, Description::parse(&text(o)))
+        };
+        let offer = long(&mut v, "offer", &self.offer);
+        let seek = long(&mut v, "seek", &self.seek);
+        if self.unavailable.len() > SlotPlan::MAX_SLOTS {
+            v.add(
+                "unavailable",
+                Invalid::new("invalid.too_many_slots").with("max", SlotPlan::MAX_SLOTS),
+            );
+        }
         let offer_categories = v.check(
             "offer_categories",
             Categories::parse(&self.offer_categories),
         );
         let seek_categories = v.check("seek_categories", Categories::parse(&self.seek_categories));
         let mut unavailable = Vec::new();
-        for (i, at) in self.unavailable.iter().enumerate() {
+        for (i, at) in self
+            .unavailable
+            .iter()
+            .take(SlotPlan::MAX_SLOTS)
+            .enumerate()
+        {
             if let Some(t) = v.check(&format!("unavailable[{i}]"), parse_instant(at, None)) {
                 unavailable.push(t);
             }

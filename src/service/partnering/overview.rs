@@ -133,12 +133,13 @@ pub fn overview(conn: &mut DbConn, slug: &str) -> Result<Overview, AppError> {
 
 /// One CSV cell: quoted when needed, and never read as a formula.
 fn cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']) {
         format!("'{value}")
     } else {
         value.to_owned()
     };
-    if value.contains([',', '"', '\n', '\r']) {
+    // `;` too: Excel in some locales splits on it.
+    if value.contains([',', ';', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
         value

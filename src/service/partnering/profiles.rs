@@ -69,6 +69,8 @@ pub fn save(
 ) -> Result<Profile, AppError> {
     write_tx(conn, |conn| {
         let day = day_of(conn, r)?;
+        // A run placing a meeting meanwhile would miss the new blocks.
+        pdb::lock(conn, &day.event.event.id)?;
         let mut v = Validator::new();
         let booked = booked_slots(conn, &day, r)?;
         let mut starts: Vec<NaiveDateTime> = Vec::new();

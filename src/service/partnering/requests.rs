@@ -128,8 +128,12 @@ pub fn create(
         let reopen = match &existing {
             None => false,
             Some(r) => match (r.status, actor) {
-                (RequestStatus::Cancelled | RequestStatus::Expired, _) => true,
-                (RequestStatus::Declined, Actor::Organizer(_)) => true,
+                // A closed pair stays closed for participants (no way to
+                // mail someone again and again); organizers may reopen it.
+                (
+                    RequestStatus::Cancelled | RequestStatus::Expired | RequestStatus::Declined,
+                    Actor::Organizer(_),
+                ) => true,
                 _ => {
                     return Err(AppError::conflict(
                         Some("to"),
@@ -303,14 +307,12 @@ pub fn withdraw_all(
     who: &Registration,
     tell_others: bool,
 ) -> Result<(), AppError> {
+    // The lock first: a run or a request made meanwhile is seen whole.
+    pdb::lock(conn, &who.event_id)?;
     let open: Vec<Request> = pdb::requests_of(conn, &who.id)?
         .into_iter()
         .filter(|r| matches!(r.status, RequestStatus::Pending | RequestStatus::Accepted))
         .collect();
-    if open.is_empty() {
-        return Ok(());
-    }
-    pdb::lock(conn, &who.event_id)?;
     let now = db::now();
     for mut request in open {
         if let Some(meeting) = &request.meeting_id {

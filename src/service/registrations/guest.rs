@@ -123,7 +123,12 @@ pub fn delete_data(conn: &mut DbConn, token: &str) -> Result<usize, AppError> {
             .filter(|r| r.status == RegistrationStatus::Confirmed)
             .map(|r| r.event_id.clone())
             .collect();
-        for r in &all {
+        // Each event's row before its partnering lock (as a cancellation
+        // takes them), events in id order: no two transactions cross.
+        let mut by_event: Vec<&Registration> = all.iter().collect();
+        by_event.sort_by(|a, b| a.event_id.cmp(&b.event_id));
+        for r in by_event {
+            rdb::lock_event(conn, &r.event_id)?;
             crate::service::partnering::requests::withdraw_all(conn, r, false)?;
         }
         let deleted = rdb::delete_for_email(conn, &registration.email_key)?;

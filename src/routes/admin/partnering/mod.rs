@@ -205,24 +205,30 @@ async fn show(
                 .meetings
                 .iter()
                 .filter(|m| {
-                    let r = by_id[m.request.as_str()];
-                    o.board
-                        .placed
-                        .get(&r.id)
-                        .map(|(s, t, _)| (*s as u32, *t as u32))
-                        != Some((m.slot, m.table))
+                    by_id.get(m.request.as_str()).is_some_and(|r| {
+                        o.board
+                            .placed
+                            .get(&r.id)
+                            .map(|(s, t, _)| (*s as u32, *t as u32))
+                            != Some((m.slot, m.table))
+                    })
                 })
                 .count()
                 + plan
                     .unplaced
                     .iter()
-                    .filter(|u| o.board.placed.contains_key(&by_id[u.request.as_str()].id))
+                    .filter(|u| {
+                        by_id
+                            .get(u.request.as_str())
+                            .is_some_and(|r| o.board.placed.contains_key(&r.id))
+                    })
                     .count();
             let cells = plan
                 .meetings
                 .iter()
-                .map(|m| {
-                    let r = by_id[m.request.as_str()];
+                .filter_map(|m| {
+                    // A request withdrawn between the preview and this read is left out.
+                    let r = by_id.get(m.request.as_str())?;
                     let (a, b) = (&r.requester_id, &r.recipient_id);
                     let cell = Cell {
                         a: o.company(a),
@@ -230,20 +236,20 @@ async fn show(
                         interpreter: interpreter(&o, a, b),
                         href: None,
                     };
-                    (m.slot as usize, m.table as usize, cell)
+                    Some((m.slot as usize, m.table as usize, cell))
                 })
                 .collect();
             let waiting = plan
                 .unplaced
                 .iter()
-                .map(|u| {
-                    let r = by_id[u.request.as_str()];
-                    WaitingLine {
+                .filter_map(|u| {
+                    let r = by_id.get(u.request.as_str())?;
+                    Some(WaitingLine {
                         a: o.company(&r.requester_id),
                         b: o.company(&r.recipient_id),
                         priority: r.priority,
                         reason: ctx.t(reason_key(u.reason)).to_owned(),
-                    }
+                    })
                 })
                 .collect();
             let m = if query.preview.as_deref() == Some("replan") {
