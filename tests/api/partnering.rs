@@ -1426,6 +1426,9 @@ async fn organizers_preview_confirm_and_export_and_guests_print_their_agenda(bac
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Introduced by LINK-J WEST"), "{page}");
+    // In the page's body, in the requests section (not in its <title>).
+    let body = &page[page.find("</title>").expect("a title")..];
+    let section = &body[body.find("id=\"requests\"").expect("a requests section")..];
+    assert!(section.contains("Introduced by LINK-J WEST"), "{page}");
     app.send_all_mail().await;
 }

@@ -10,9 +10,7 @@ use crate::db::events::{self as edb, Event, EventDetails};
 use crate::db::partnering::{self as pdb, Settings, Table, WindowRow};
 use crate::db::registrations::Registration;
 use crate::db::{self, DbConn, from_utc, to_utc, write_tx};
-use crate::domain::{
-    EventKind, Invalid, RegistrationId, Slot, SlotPlan, TableId, Window, WindowId,
-};
+use crate::domain::{EventKind, Invalid, RegistrationId, SlotPlan, TableId, Window, WindowId};
 use crate::error::AppError;
 
 pub mod board;
@@ -36,10 +34,6 @@ pub struct Day {
 }
 
 impl Day {
-    pub fn slot(&self, i: usize) -> Option<&Slot> {
-        self.slots.slots.get(i)
-    }
-
     /// Whether requests are still open at `now`.
     pub fn open_at(&self, now: DateTime<Utc>) -> bool {
         self.settings

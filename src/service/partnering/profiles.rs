@@ -9,7 +9,7 @@ use crate::db::partnering::{self as pdb, Profile};
 use crate::db::registrations::Registration;
 use crate::db::{self, DbConn, from_utc, to_utc, write_tx};
 use crate::domain::{
-    Categories, Category, Country, EventKind, Invalid, RegistrationStatus, TimeZone, Validator,
+    Categories, Category, Country, EventKind, Invalid, RegistrationStatus, Validator,
 };
 use crate::error::AppError;
 
@@ -251,11 +251,6 @@ pub fn directory(
 
 pub fn categories(stored: &str) -> Result<Categories, AppError> {
     Categories::from_stored(stored).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))
-}
-
-/// A participant's zone (their profile's, else their registration's).
-pub fn zone_of(profile: &Profile) -> TimeZone {
-    TimeZone::from_stored(&profile.time_zone)
 }
 
 /// A participant as organizers see them: registration, profile, blocked slots.
