@@ -14,6 +14,7 @@ pub mod http;
 pub mod i18n;
 pub mod ical;
 pub mod jobs;
+pub mod qr;
 pub mod routes;
 pub mod scheduling;
 pub mod service;

@@ -18,8 +18,12 @@ pub fn link_keys(settings: &Settings, pool: &Pool) -> anyhow::Result<LinkKeys> {
     let mut conn = pool
         .get()
         .context("taking a connection to read the link key")?;
-    LinkKeys::load(&mut conn, settings.secret_key.as_ref())
-        .map_err(|e| anyhow::anyhow!("reading the link key: {e}"))
+    let keys = LinkKeys::load(&mut conn, settings.secret_key.as_ref())
+        .map_err(|e| anyhow::anyhow!("reading the link key: {e}"))?;
+    // Registrations older than check-in links get theirs (once).
+    crate::service::registrations::attendees::backfill_check_in(&mut conn, &keys)
+        .map_err(|e| anyhow::anyhow!("filling check-in links: {e}"))?;
+    Ok(keys)
 }
 
 /// The service, bound to its port but not yet serving.

@@ -4,7 +4,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{Caller, run, stamp};
 use crate::db::events::{EventDetails, EventFilter};
-use crate::domain::{EventKind, EventStatus, TimeZone, Validator};
+use crate::domain::{Attendance, EventKind, EventStatus, TimeZone, Validator};
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::http::AppState;
 use crate::service::events::{self as svc, EventFields, PUBLIC_STATUSES, TimeInput, rfc3339_in};
@@ -84,6 +84,14 @@ pub struct EventOut {
     confirmed_count: Option<i32>,
     /// Minutes before the start when registered guests are reminded.
     reminder_offsets: Vec<i32>,
+    /// At the venue, online (a join link and no room), or both.
+    attendance: Attendance,
+    /// What the join link opens ("Zoom").
+    online_platform: Option<String>,
+    /// The join link: for organizers only (guests get it in their mail and
+    /// on their own page once confirmed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    online_url: Option<String>,
     #[schema(format = DateTime)]
     registration_opens_at: Option<String>,
     #[schema(format = DateTime)]
@@ -125,6 +133,9 @@ impl EventOut {
             reminder_offsets: crate::domain::ReminderOffsets::from_stored(&e.reminder_offsets)
                 .minutes()
                 .to_vec(),
+            attendance: d.attendance(),
+            online_platform: e.online_platform.clone(),
+            online_url: e.online_url.clone().filter(|_| reader == Reader::Organizer),
             registration_opens_at: e.registration_opens_at.map(at),
             registration_closes_at: e.registration_closes_at.map(at),
             revision: e.revision,

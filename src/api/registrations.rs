@@ -1,18 +1,134 @@
 //! Registration without an account: `POST /api/v1/events/{slug}/registrations`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{Caller, run, stamp};
-use crate::domain::RegistrationStatus;
-use crate::error::{ApiError, ErrorBody};
+use crate::domain::{Invalid, RegistrationStatus, Validator};
+use crate::error::{ApiError, AppError, ErrorBody};
 use crate::http::AppState;
 use crate::service::fields::from_json;
+use crate::service::registrations::attendees::{self, Attendee};
 use crate::service::registrations::{self as svc, Registered, RegistrationFields};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/events/{slug}/registrations").route(web::post().to(create)));
+    cfg.service(
+        web::resource("/events/{slug}/registrations")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    );
+}
+
+/// A registration in the attendee list.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Attendee)]
+pub struct AttendeeOut {
+    id: String,
+    name: String,
+    furigana: Option<String>,
+    organization: String,
+    /// ISO 3166-1 alpha-2.
+    country: String,
+    #[schema(format = Email)]
+    email: String,
+    /// The language of the guest's pages and mail: `ja` or `en`.
+    language: String,
+    status: RegistrationStatus,
+    /// 1 for the next to get a seat; null unless waitlisted.
+    waitlist_position: Option<i64>,
+    #[schema(format = DateTime)]
+    registered_at: String,
+    /// Null until the guest is checked in at the reception.
+    #[schema(format = DateTime)]
+    checked_in_at: Option<String>,
+}
+
+impl From<&Attendee> for AttendeeOut {
+    fn from(a: &Attendee) -> Self {
+        let r = &a.registration;
+        Self {
+            id: r.id.to_string(),
+            name: r.name.clone(),
+            furigana: r.furigana.clone(),
+            organization: r.organization.clone(),
+            country: r.country.clone(),
+            email: r.email.clone(),
+            language: r.language.clone(),
+            status: r.status,
+            waitlist_position: a.waitlist_rank,
+            registered_at: stamp(r.created_at),
+            checked_in_at: r.checked_in_at.map(stamp),
+        }
+    }
+}
+
+/// One page of an event's attendee list.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendeeList {
+    registrations: Vec<AttendeeOut>,
+    page: i64,
+    per_page: i64,
+    /// Registrations matching the filter, over all pages.
+    total: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// Only this status: `confirmed`, `waitlisted` or `cancelled`.
+    status: Option<String>,
+    /// From 1.
+    #[param(minimum = 1)]
+    page: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
+    per_page: Option<i64>,
+}
+
+/// An event's registrations in the order they came (organizers only).
+#[utoipa::path(get, path = "/events/{slug}/registrations", operation_id = "list_registrations", tag = "registrations",
+    params(("slug" = String, Path), ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = AttendeeList), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip(state, caller))]
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require()?;
+    let mut v = Validator::new();
+    let status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .and_then(|s| v.check("status", RegistrationStatus::parse(s)));
+    let page = query.page.unwrap_or(1);
+    if page < 1 {
+        v.add("page", Invalid::new("invalid.page"));
+    }
+    let per_page = query.per_page.unwrap_or(50);
+    if !(1..=attendees::MAX_PER_PAGE).contains(&per_page) {
+        v.add(
+            "per_page",
+            Invalid::new("invalid.per_page").with("max", attendees::MAX_PER_PAGE),
+        );
+    }
+    v.finish().map_err(AppError::Validation)?;
+    let slug = slug.into_inner();
+    let result = run(&state, move |conn| {
+        attendees::page(conn, &slug, status, page, per_page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(AttendeeList {
+        registrations: result.attendees.iter().map(AttendeeOut::from).collect(),
+        page,
+        per_page,
+        total: result.total,
+    }))
 }
 
 /// The answer to an organizer's registration: where the guest stands and

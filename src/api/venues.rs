@@ -60,6 +60,9 @@ pub struct VenueOut {
     address_en: String,
     /// The district, e.g. Nakanoshima.
     area: String,
+    /// How to get there (stations, exits, entrances); empty when not given.
+    access_ja: String,
+    access_en: String,
     #[schema(example = "Asia/Tokyo")]
     time_zone: String,
     rooms: Vec<RoomOut>,
@@ -80,6 +83,8 @@ impl From<&VenueWithRooms> for VenueOut {
             address_ja: venue.address_ja.clone(),
             address_en: venue.address_en.clone(),
             area: venue.area.clone(),
+            access_ja: venue.access_ja.clone(),
+            access_en: venue.access_en.clone(),
             time_zone: venue.time_zone.clone(),
             rooms: v.rooms.iter().map(RoomOut::from).collect(),
             created_at: stamp(venue.created_at),

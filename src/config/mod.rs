@@ -26,6 +26,12 @@ pub struct Settings {
     pub mail_from: String,
     /// Where notices for the organizers go (an attendee declined a meeting).
     pub organizer_email: String,
+    /// Where guests write with questions: linked from every form and mail
+    /// footer, and the Reply-To of every message.
+    pub contact_email: String,
+    /// The privacy notice linked from forms and mail; None: the built-in
+    /// notice at `/privacy`.
+    pub privacy_url: Option<String>,
     /// Where mail goes: an SMTP server, or .eml files in `mail_dir`.
     pub mail: MailSettings,
     /// Derives the tokens in guests' links; stored in the database when not set.
@@ -66,6 +72,13 @@ impl Settings {
         host_of(&self.base_url)
     }
 
+    /// The privacy notice: the configured page, or the built-in one.
+    pub fn privacy_url(&self) -> String {
+        self.privacy_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/privacy", self.base_url))
+    }
+
     /// Whether cookies may carry the Secure flag (the service is served over https).
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
@@ -101,6 +114,10 @@ struct RawSettings {
     pool_size: String,
     mail_from: String,
     organizer_email: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    privacy_url: String,
     smtp_url: String,
     mail_dir: String,
     mail_max_attempts: String,
@@ -171,6 +188,8 @@ impl Settings {
                 "pool_size",
                 "mail_from",
                 "organizer_email",
+                "contact_email",
+                "privacy_url",
                 "smtp_url",
                 "mail_dir",
                 "mail_max_attempts",
@@ -263,6 +282,32 @@ impl Settings {
                 .as_str()
                 .to_owned(),
         };
+        let contact_email = match raw.contact_email.trim() {
+            "" => organizer_email.clone(),
+            given => crate::domain::EmailAddress::parse(given)
+                .map_err(|_| {
+                    SettingsError::new(
+                        "contact_email",
+                        format!("'{given}' is not an email address"),
+                    )
+                })?
+                .as_str()
+                .to_owned(),
+        };
+        let privacy_url = match raw.privacy_url.trim() {
+            "" => None,
+            given => Some(
+                crate::domain::Website::parse(given)
+                    .map_err(|_| {
+                        SettingsError::new(
+                            "privacy_url",
+                            format!("'{given}' is not an http(s) URL"),
+                        )
+                    })?
+                    .as_str()
+                    .to_owned(),
+            ),
+        };
         let smtp_url = match raw.smtp_url.trim() {
             "" => None,
             given => Some(SmtpUrl::parse(given).map_err(|m| SettingsError::new("smtp_url", m))?),
@@ -315,6 +360,8 @@ impl Settings {
             pool_size,
             mail_from,
             organizer_email,
+            contact_email,
+            privacy_url,
             mail,
             secret_key,
             rate_limit_per_minute: number(

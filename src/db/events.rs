@@ -7,8 +7,8 @@ use super::DbConn;
 use super::organizations::Organization;
 use super::schema::{event_organizers, events, organizations, room_bookings, rooms, venues};
 use super::venues::{Room, Venue};
+use crate::domain::{Attendance, EventKind, EventStatus};
 use crate::domain::{EventId, OrganizationId, VenueId};
-use crate::domain::{EventKind, EventStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = events)]
@@ -33,6 +33,11 @@ pub struct Event {
     pub updated_at: NaiveDateTime,
     pub confirmed_count: i32,
     pub reminder_offsets: String,
+    /// The join link of an online or hybrid event (https only); only
+    /// confirmed guests and organizers see it.
+    pub online_url: Option<String>,
+    /// What the join link opens ("Zoom", "Teams"…), shown beside it.
+    pub online_platform: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -56,6 +61,8 @@ pub struct NewEvent<'a> {
     pub revision: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub online_url: Option<&'a str>,
+    pub online_platform: Option<&'a str>,
 }
 
 #[derive(Debug, AsChangeset)]
@@ -77,6 +84,8 @@ pub struct EventChanges<'a> {
     pub reminder_offsets: &'a str,
     pub revision: i32,
     pub updated_at: NaiveDateTime,
+    pub online_url: Option<&'a str>,
+    pub online_platform: Option<&'a str>,
 }
 
 /// An event with who organizes it and where it takes place.
@@ -85,6 +94,17 @@ pub struct EventDetails {
     pub event: Event,
     pub organizers: Vec<Organization>,
     pub rooms: Vec<(Room, Venue)>,
+}
+
+impl EventDetails {
+    /// At the venue, online, or both: a join link without a room is online.
+    pub fn attendance(&self) -> Attendance {
+        match (self.event.online_url.is_some(), self.rooms.is_empty()) {
+            (false, _) => Attendance::InPerson,
+            (true, true) => Attendance::Online,
+            (true, false) => Attendance::Hybrid,
+        }
+    }
 }
 
 /// Which events a listing shows.

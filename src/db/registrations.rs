@@ -30,6 +30,10 @@ pub struct Registration {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub cancelled_at: Option<NaiveDateTime>,
+    pub checked_in_at: Option<NaiveDateTime>,
+    /// The organizer account that checked the guest in.
+    pub checked_in_by: Option<String>,
+    pub check_in_hash: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -52,6 +56,7 @@ pub struct NewRegistration<'a> {
     pub consented_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub check_in_hash: &'a str,
 }
 
 /// Stores a registration and answers it as stored.
@@ -319,4 +324,123 @@ pub fn email_of_feed(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<
         .select(guest_feeds::email_key)
         .first(conn)
         .optional()
+}
+
+/// One page of an event's registrations in the order they came, with the
+/// number of all that match.
+pub fn page_for_event(
+    conn: &mut DbConn,
+    event_id: &EventId,
+    status: Option<RegistrationStatus>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Registration>, i64)> {
+    // A boxed query is tied to one backend: built inside each arm.
+    macro_rules! matching {
+        () => {{
+            let mut query = registrations::table
+                .filter(registrations::event_id.eq(event_id))
+                .into_boxed();
+            if let Some(status) = status {
+                query = query.filter(registrations::status.eq(status));
+            }
+            query
+        }};
+    }
+    let total = per_backend!(conn, |c| matching!().count().get_result::<i64>(c))?;
+    let rows = per_backend!(conn, |c| matching!()
+        .order((registrations::created_at.asc(), registrations::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select(Registration::as_select())
+        .load(c))?;
+    Ok((rows, total))
+}
+
+/// Every registration of an event, in the order they came.
+pub fn all_for_event(conn: &mut DbConn, event_id: &EventId) -> QueryResult<Vec<Registration>> {
+    registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .order((registrations::created_at.asc(), registrations::id.asc()))
+        .select(Registration::as_select())
+        .load(conn)
+}
+
+/// Per event and status: how many registrations, and how many of them
+/// are checked in.
+pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(EventId, RegistrationStatus, i64, i64)>> {
+    registrations::table
+        .group_by((registrations::event_id, registrations::status))
+        .select((
+            registrations::event_id,
+            registrations::status,
+            diesel::dsl::count_star(),
+            diesel::dsl::count(registrations::checked_in_at),
+        ))
+        .load(conn)
+}
+
+pub fn find_by_check_in_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Registration>> {
+    registrations::table
+        .filter(registrations::check_in_hash.eq(hash))
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Checks a guest in unless someone did already: answers whether this
+/// call did it (one conditional UPDATE, so two scanners cannot both win).
+pub fn check_in(
+    conn: &mut DbConn,
+    id: &RegistrationId,
+    at: NaiveDateTime,
+    by: &str,
+) -> QueryResult<bool> {
+    diesel::update(
+        registrations::table
+            .find(id)
+            .filter(registrations::checked_in_at.is_null()),
+    )
+    .set((
+        registrations::checked_in_at.eq(at),
+        registrations::checked_in_by.eq(by),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Registrations stored before check-in links existed.
+pub fn without_check_in_hash(conn: &mut DbConn) -> QueryResult<Vec<RegistrationId>> {
+    registrations::table
+        .filter(registrations::check_in_hash.is_null())
+        .select(registrations::id)
+        .load(conn)
+}
+
+pub fn set_check_in_hash(conn: &mut DbConn, id: &RegistrationId, hash: &str) -> QueryResult<()> {
+    diesel::update(registrations::table.find(id))
+        .set(registrations::check_in_hash.eq(hash))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Puts a waitlisted registration before everyone else on its waitlist.
+pub fn move_to_front(
+    conn: &mut DbConn,
+    event_id: &EventId,
+    id: &RegistrationId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let first: Option<i64> = registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::status.eq(RegistrationStatus::Waitlisted))
+        .select(diesel::dsl::min(registrations::waitlist_position))
+        .first(conn)?;
+    diesel::update(registrations::table.find(id))
+        .set((
+            registrations::waitlist_position.eq(first.unwrap_or(1) - 1),
+            registrations::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
 }

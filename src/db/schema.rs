@@ -47,6 +47,8 @@ diesel::table! {
         updated_at -> Timestamp,
         confirmed_count -> Int4,
         reminder_offsets -> Text,
+        online_url -> Nullable<Text>,
+        online_platform -> Nullable<Text>,
     }
 }
 
@@ -249,6 +251,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         cancelled_at -> Nullable<Timestamp>,
+        checked_in_at -> Nullable<Timestamp>,
+        checked_in_by -> Nullable<Text>,
+        check_in_hash -> Nullable<Text>,
     }
 }
 
@@ -324,6 +329,8 @@ diesel::table! {
         time_zone -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        access_ja -> Text,
+        access_en -> Text,
     }
 }
 

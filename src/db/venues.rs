@@ -19,6 +19,9 @@ pub struct Venue {
     pub time_zone: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// How to get there (stations, entrances), shown on the venue page.
+    pub access_ja: String,
+    pub access_en: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -34,6 +37,8 @@ pub struct NewVenue<'a> {
     pub time_zone: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub access_ja: &'a str,
+    pub access_en: &'a str,
 }
 
 #[derive(Debug, AsChangeset)]
@@ -47,6 +52,8 @@ pub struct VenueChanges<'a> {
     pub area: &'a str,
     pub time_zone: &'a str,
     pub updated_at: NaiveDateTime,
+    pub access_ja: &'a str,
+    pub access_en: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

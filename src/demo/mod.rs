@@ -331,6 +331,33 @@ const EVENTS: &[EventRow] = &[
     ),
 ];
 
+/// How to reach a demo venue (ja, en).
+fn access(slug: &str) -> Option<(&'static str, &'static str)> {
+    match slug {
+        "nakanoshima-qross" => Some((
+            "京阪中之島線「中之島駅」6番出口から徒歩約3分。1階総合受付でお名前をお伝えください。",
+            "About 3 minutes' walk from exit 6 of Nakanoshima Station (Keihan Nakanoshima Line). Give your name at the main reception on the ground floor.",
+        )),
+        "saito-life-science-park" => Some((
+            "大阪モノレール彩都線「彩都西駅」から徒歩約10分。",
+            "About 10 minutes' walk from Saito-nishi Station (Osaka Monorail Saito Line).",
+        )),
+        _ => None,
+    }
+}
+
+/// The join link of the demo's online and hybrid events (url, platform).
+fn online(slug: &str) -> Option<(&'static str, &'static str)> {
+    match slug {
+        "osaka-life-science-seminar-1" => Some(("https://zoom.us/j/81234567890", "Zoom")),
+        "berlin-online-briefing" => Some((
+            "https://teams.microsoft.com/l/meetup-join/musubi-demo",
+            "Microsoft Teams",
+        )),
+        _ => None,
+    }
+}
+
 /// Seeds the demo data when there are no organizations, venues or events.
 /// Returns whether it seeded.
 pub fn seed_if_empty(conn: &mut DbConn, keys: &LinkKeys) -> Result<bool, AppError> {
@@ -358,6 +385,8 @@ pub fn seed_if_empty(conn: &mut DbConn, keys: &LinkKeys) -> Result<bool, AppErro
             address_ja: some(address_ja),
             address_en: some(address_en),
             area: some(area),
+            access_ja: access(slug).map(|(ja, _)| ja.to_owned()),
+            access_en: access(slug).map(|(_, en)| en.to_owned()),
             time_zone: some("Asia/Tokyo"),
             rooms: rooms
                 .iter()
@@ -406,6 +435,8 @@ pub fn seed_if_empty(conn: &mut DbConn, keys: &LinkKeys) -> Result<bool, AppErro
                 .into_iter()
                 .collect(),
             reminder_offsets: None,
+            online_url: online(slug).map(|(url, _)| url.to_owned()),
+            online_platform: online(slug).map(|(_, platform)| platform.to_owned()),
             revision: None,
         };
         events::create(conn, &fields.validate(TimeInput::WallClock)?)?;

@@ -106,6 +106,16 @@ text_enum!(
 );
 
 text_enum!(
+    /// How guests take part in an event: at the venue, online (a join link
+    /// and no room), or both.
+    Attendance, "invalid.choice", "attendance" {
+        InPerson => "in_person",
+        Online => "online",
+        Hybrid => "hybrid",
+    }
+);
+
+text_enum!(
     /// The kinds of mail musubi sends to guests; the subject and opening of
     /// each are `mail.<kind>.subject` and `mail.<kind>.intro`.
     MailKind, "invalid.choice", "mail" {
@@ -250,6 +260,7 @@ mod tests {
         keys.extend(EventKind::ALL.iter().map(|v| v.label_key()));
         keys.extend(EventStatus::ALL.iter().map(|v| v.label_key()));
         keys.extend(RegistrationStatus::ALL.iter().map(|v| v.label_key()));
+        keys.extend(Attendance::ALL.iter().map(|v| v.label_key()));
         keys.extend(OutboxStatus::ALL.iter().map(|v| v.label_key()));
         keys.extend(MailKind::ALL.iter().map(|v| v.label_key()));
         keys.extend(MeetingStatus::ALL.iter().map(|v| v.label_key()));

@@ -48,6 +48,25 @@ impl Language {
         ranked.first().map(|r| r.2)
     }
 
+    /// The language of a page for a browser's Accept-Language: Japanese or
+    /// English as it prefers; a browser that asks for neither belongs to
+    /// an overseas visitor and gets English. An empty header or `*` says
+    /// nothing, and musubi's default (Japanese) stands.
+    pub fn negotiate(header: &str) -> Self {
+        if let Some(lang) = Self::from_accept_language(header) {
+            return lang;
+        }
+        let says_something = header
+            .split(',')
+            .map(|part| part.split(';').next().unwrap_or("").trim())
+            .any(|tag| !tag.is_empty() && tag != "*");
+        if says_something {
+            Language::En
+        } else {
+            Language::default()
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Language::Ja => "ja",
@@ -97,6 +116,10 @@ mod tests {
             Some(Language::En)
         );
         assert_eq!(Language::from_accept_language("fr, de"), None);
+        assert_eq!(Language::negotiate("fr-FR, de;q=0.8"), Language::En);
+        assert_eq!(Language::negotiate("ja-JP"), Language::Ja);
+        assert_eq!(Language::negotiate(""), Language::Ja);
+        assert_eq!(Language::negotiate("*"), Language::Ja);
         assert_eq!(Language::from_accept_language("en;q=0"), None);
     }
 

@@ -54,18 +54,18 @@ pub use ids::{
     RequestId, RoomId, TableId, UserId, VenueId, WindowId,
 };
 pub use kinds::{
-    Category, EventKind, EventStatus, MailKind, MeetingStatus, OrganizationKind, OutboxStatus,
-    PartStat, RegistrationStatus, RequestStatus,
+    Attendance, Category, EventKind, EventStatus, MailKind, MeetingStatus, OrganizationKind,
+    OutboxStatus, PartStat, RegistrationStatus, RequestStatus,
 };
 pub use language::Language;
 pub use meeting::LanguagePair;
 pub use partnering::{Categories, Priority, Slot, SlotPlan, Window};
 pub use reminders::ReminderOffsets;
 pub use slug::Slug;
-pub use text::{Capacity, Description, Name, RoomName};
+pub use text::{Capacity, Description, Label, Name, RoomName};
 pub use time::{MAX_YEAR, MIN_YEAR, Schedule, TimeZone, parse_bound, parse_instant};
 pub use token::{Token, TokenHash};
-pub use website::Website;
+pub use website::{JoinUrl, Website};
 
 /// Why a value was refused. `code` is an i18n key (`invalid.*`) so that the
 /// message can be shown in Japanese or English; `args` fill its `{name}` slots.

@@ -82,6 +82,10 @@ text_type!(
     RoomName, max = 100, allow_empty = false, multiline = false
 );
 text_type!(
+    /// A short one-line label ("Zoom", "Microsoft Teams").
+    Label, max = 60, allow_empty = false, multiline = false
+);
+text_type!(
     /// Free multi-line text; may be empty.
     Description, max = 10_000, allow_empty = true, multiline = true
 );

@@ -251,5 +251,6 @@ pub fn compose(m: &MeetingMail<'_>) -> Result<Composed, askama::Error> {
         calendar,
         message_id: format!("<{}.{}@{}>", m.kind.as_str(), m.message_key, m.host),
         unsubscribe,
+        images: Vec::new(),
     })
 }

@@ -17,7 +17,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use crate::db::events::EventDetails;
 use crate::db::registrations::Registration;
 use crate::db::to_utc;
-use crate::domain::MailKind;
+use crate::domain::{EventStatus, MailKind, RegistrationStatus};
 use crate::domain::{Language, TimeZone};
 use crate::i18n::{format, format_range, t};
 use crate::ical::feed::{CalendarInfo, Invite, itip};
@@ -42,9 +42,29 @@ pub struct MailInput<'a> {
     pub message_key: &'a str,
     pub reminder_minutes: Option<i32>,
     pub links: Links,
+    /// The check-in link the QR code holds (`/check-in/<token>`).
+    pub check_in_url: String,
     pub base_url: &'a str,
     pub host: &'a str,
     pub from: &'a str,
+}
+
+/// Who a message is from and where answers and questions go; the same for
+/// every kind of mail.
+pub struct Sender<'a> {
+    pub from: &'a str,
+    pub site_name: &'a str,
+    /// Reply-To, and the address the footer names for questions.
+    pub contact: &'a str,
+    pub privacy_url: &'a str,
+    pub lang: Language,
+}
+
+/// An image shown inside the HTML part (`<img src="cid:…">`).
+#[derive(Debug, Clone)]
+pub struct InlineImage {
+    pub content_id: String,
+    pub png: Vec<u8>,
 }
 
 #[derive(Template)]
@@ -69,7 +89,15 @@ struct MailBody<'a> {
     feed_url: &'a str,
     unsubscribe_url: &'a Option<String>,
     show_links: bool,
+    /// The join link of an online or hybrid event (confirmed guests only),
+    /// with its platform.
+    join: Option<(&'a str, String)>,
+    /// The check-in QR code's content id and the link it holds.
+    check_in: Option<(&'a str, &'a str)>,
     footer: &'a str,
+    label_join: &'a str,
+    label_check_in: &'a str,
+    label_check_in_link: &'a str,
     label_when: &'a str,
     label_where: &'a str,
     label_organizers: &'a str,
@@ -102,6 +130,8 @@ pub struct Composed {
     pub message_id: String,
     /// RFC 8058 one-click unsubscribe URL (reminders only).
     pub unsubscribe: Option<String>,
+    /// Images the HTML part shows (the check-in QR code).
+    pub images: Vec<InlineImage>,
 }
 
 /// Composes one message in the guest's language.
@@ -155,6 +185,31 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
     let show_links = !matches!(m.kind, MailKind::EventCancelled);
     let unsubscribe = (m.kind == MailKind::Reminder).then(|| m.links.unsubscribe.clone());
     let footer = t(lang, "mail.footer");
+    // What only a guest with a seat gets: the join link and the check-in code.
+    let seated = r.status == RegistrationStatus::Confirmed
+        && e.status != EventStatus::Cancelled
+        && matches!(
+            m.kind,
+            MailKind::Confirmed | MailKind::Promoted | MailKind::Changed | MailKind::Reminder
+        );
+    let join = e.online_url.as_deref().filter(|_| seated).map(|url| {
+        let platform = e
+            .online_platform
+            .as_deref()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
+        (url, platform)
+    });
+    const QR_ID: &str = "check-in-qr@musubi";
+    let check_in =
+        (seated && m.kind != MailKind::Changed).then_some((QR_ID, m.check_in_url.as_str()));
+    let images = match check_in {
+        Some((id, url)) => vec![InlineImage {
+            content_id: id.to_owned(),
+            png: crate::qr::png(url).map_err(|e| askama::Error::Custom(e.into()))?,
+        }],
+        None => Vec::new(),
+    };
     let body = MailBody {
         lang: lang.as_str(),
         greeting: &greeting,
@@ -170,7 +225,12 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
         feed_url: &m.links.feed,
         unsubscribe_url: &unsubscribe,
         show_links,
+        join,
+        check_in,
         footer,
+        label_join: t(lang, "event.join_online"),
+        label_check_in: t(lang, "check_in.mail_lead"),
+        label_check_in_link: t(lang, "check_in.link_beneath"),
         label_when: t(lang, "event.when"),
         label_where: t(lang, "event.where"),
         label_organizers: t(lang, "event.organizers"),
@@ -197,6 +257,7 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
             cancelled: method == "CANCEL",
             attendee_name: &r.name,
             attendee_email: &r.email,
+            join: seated,
         };
         (itip(&info, m.event, &invite), method)
     });
@@ -207,6 +268,7 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
         calendar,
         message_id: format!("<{}.{}@{}>", m.kind.as_str(), m.message_key, m.host),
         unsubscribe,
+        images,
     })
 }
 
@@ -254,30 +316,71 @@ pub(crate) fn reminder_phrase(lang: Language, minutes: i32) -> String {
     format(lang, key, &[("n", n.to_string())])
 }
 
+/// The footer every message ends with: where to ask, and the privacy notice.
+fn contact_lines(sender: &Sender<'_>) -> (String, String) {
+    let args = [
+        ("contact", sender.contact.to_owned()),
+        ("privacy", sender.privacy_url.to_owned()),
+    ];
+    let text = format(sender.lang, "mail.contact_footer", &args);
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let html = format!(
+        r#"<p style="font-size: .85em; color: #5b6775;">{}: <a href="mailto:{c}">{c}</a><br><a href="{p}">{}</a></p>"#,
+        escape(t(sender.lang, "mail.contact_label")),
+        escape(t(sender.lang, "mail.privacy_label")),
+        c = escape(sender.contact),
+        p = escape(sender.privacy_url),
+    );
+    (text, html)
+}
+
 /// The MIME message: multipart/alternative of text, HTML and (for invites)
-/// `text/calendar; method=…`, as RFC 6047 describes for iMIP.
+/// `text/calendar; method=…`, as RFC 6047 describes for iMIP. Inline images
+/// go with the HTML part in a multipart/related. Replies go to the contact
+/// address, never to the sending address.
 pub fn to_message(
     c: &Composed,
-    from: &str,
-    site_name: &str,
+    sender: &Sender<'_>,
     to_name: &str,
     to: &str,
 ) -> anyhow::Result<Message> {
-    let from: Mailbox = Mailbox::new(Some(site_name.to_owned()), from.parse()?);
+    let from: Mailbox = Mailbox::new(Some(sender.site_name.to_owned()), sender.from.parse()?);
+    let reply_to: Mailbox =
+        Mailbox::new(Some(sender.site_name.to_owned()), sender.contact.parse()?);
     // The envelope carries a Japanese domain in its punycode form.
     let to = crate::domain::ascii_form(to).unwrap_or_else(|| to.to_owned());
     let to: Mailbox = Mailbox::new(Some(to_name.to_owned()), to.parse()?);
-    let mut parts = MultiPart::alternative()
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(c.text.clone()),
-        )
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_HTML)
-                .body(c.html.clone()),
-        );
+    let (footer_text, footer_html) = contact_lines(sender);
+    let text = format!("{}\n{footer_text}\n", c.text.trim_end());
+    let html = match c.html.rfind("</body>") {
+        Some(at) => format!("{}{footer_html}\n{}", &c.html[..at], &c.html[at..]),
+        None => format!("{}{footer_html}", c.html),
+    };
+    let html_part = SinglePart::builder()
+        .header(ContentType::TEXT_HTML)
+        .body(html);
+    let mut parts = MultiPart::alternative().singlepart(
+        SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(text),
+    );
+    parts = if c.images.is_empty() {
+        parts.singlepart(html_part)
+    } else {
+        let mut related = MultiPart::related().singlepart(html_part);
+        for image in &c.images {
+            related = related.singlepart(
+                lettre::message::Attachment::new_inline(image.content_id.clone())
+                    .body(image.png.clone(), ContentType::parse("image/png")?),
+            );
+        }
+        parts.multipart(related)
+    };
     if let Some((ics, method)) = &c.calendar {
         parts = parts.singlepart(
             SinglePart::builder()
@@ -289,6 +392,7 @@ pub fn to_message(
     }
     let mut message = Message::builder()
         .from(from)
+        .reply_to(reply_to)
         .to(to)
         .subject(c.subject.clone())
         .message_id(Some(c.message_id.clone()))

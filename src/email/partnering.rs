@@ -108,5 +108,6 @@ pub fn compose(m: &RequestMail<'_>) -> Result<Composed, askama::Error> {
         calendar: None,
         message_id: format!("<{}.{}@{}>", m.kind.as_str(), m.message_key, m.host),
         unsubscribe: None,
+        images: Vec::new(),
     })
 }

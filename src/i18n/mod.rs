@@ -2,6 +2,7 @@
 //! return the key itself (so a missing text is visible, not blank) and the
 //! unit tests check that every key used in templates and code exists.
 
+mod day;
 mod messages;
 mod partnering;
 mod timefmt;
@@ -19,6 +20,7 @@ fn table() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
         messages::MESSAGES
             .iter()
             .chain(partnering::MESSAGES)
+            .chain(day::MESSAGES)
             .map(|(k, ja, en)| (*k, (*ja, *en)))
             .collect()
     })
@@ -58,7 +60,11 @@ mod tests {
     #[test]
     fn every_message_has_both_languages_and_keys_are_unique() {
         let mut seen = std::collections::HashSet::new();
-        for (key, ja, en) in messages::MESSAGES.iter().chain(partnering::MESSAGES) {
+        for (key, ja, en) in messages::MESSAGES
+            .iter()
+            .chain(partnering::MESSAGES)
+            .chain(day::MESSAGES)
+        {
             assert!(seen.insert(key), "duplicate key {key}");
             assert!(
                 !ja.trim().is_empty() && !en.trim().is_empty(),

@@ -134,6 +134,9 @@ pub struct Invite<'a> {
     pub cancelled: bool,
     pub attendee_name: &'a str,
     pub attendee_email: &'a str,
+    /// The guest has a seat: the invite carries the join link of an online
+    /// or hybrid event (never a feed anyone else can read).
+    pub join: bool,
 }
 
 /// The VEVENT of one event, in `info.lang`.
@@ -192,6 +195,13 @@ pub fn write_vevent(
     description.push_str(other.pick(&e.title_ja, &e.title_en));
     description.push_str("\n\n");
     description.push_str(&url);
+    let join = e
+        .online_url
+        .as_deref()
+        .filter(|_| invite.is_some_and(|i| i.join && !i.cancelled));
+    if let Some(link) = join {
+        description.push_str(&format!("\n\n{}: {link}", t(lang, "event.join_online")));
+    }
     w.text("DESCRIPTION", &[("LANGUAGE", lang.as_str())], &description);
     let places: Vec<String> = d
         .rooms
@@ -205,6 +215,17 @@ pub fn write_vevent(
             )
         })
         .collect();
+    let mut places = places;
+    if e.online_url.is_some() {
+        // Where an online part is: said to everyone, linked for guests only.
+        let online = match (&e.online_platform, join) {
+            (Some(p), Some(link)) => format!("{} ({p}) {link}", t(lang, "attendance.online")),
+            (None, Some(link)) => format!("{} {link}", t(lang, "attendance.online")),
+            (Some(p), None) => format!("{} ({p})", t(lang, "attendance.online")),
+            (None, None) => t(lang, "attendance.online").to_owned(),
+        };
+        places.push(online);
+    }
     if !places.is_empty() {
         w.text(
             "LOCATION",
@@ -213,6 +234,18 @@ pub fn write_vevent(
         );
     }
     w.raw("URL", &[("VALUE", "URI")], &url);
+    if let Some(link) = join {
+        // RFC 7986: how to join.
+        let label = e
+            .online_platform
+            .as_deref()
+            .unwrap_or(t(lang, "event.join_online"));
+        w.raw(
+            "CONFERENCE",
+            &[("VALUE", "URI"), ("FEATURE", "VIDEO"), ("LABEL", label)],
+            link,
+        );
+    }
     let organizers: Vec<&str> = d
         .organizers
         .iter()

@@ -13,6 +13,17 @@ use crate::email::{self, Links, MailInput};
 use crate::i18n::t;
 
 impl Worker {
+    /// Who every message is from, in the recipient's language.
+    pub(super) fn sender(&self, lang: Language) -> email::Sender<'_> {
+        email::Sender {
+            from: &self.settings.mail_from,
+            site_name: t(lang, "site.name"),
+            contact: &self.settings.contact_email,
+            privacy_url: &self.privacy_url,
+            lang,
+        }
+    }
+
     /// A message to a registered guest about their event.
     pub(super) fn guest_message(
         &self,
@@ -38,6 +49,13 @@ impl Worker {
                 feed: format!("{base}/feeds/{}.ics", feed_token.expose()),
                 unsubscribe: format!("{base}/registrations/{}/unsubscribe", token.expose()),
             },
+            check_in_url: format!(
+                "{base}{}",
+                crate::service::registrations::attendees::check_in_path(
+                    &self.keys,
+                    &registration.id
+                )
+            ),
             base_url: base,
             host: &self.host,
             from: &self.settings.mail_from,
@@ -46,8 +64,7 @@ impl Worker {
         let lang = Language::parse(&registration.language).unwrap_or_default();
         email::to_message(
             &composed,
-            &self.settings.mail_from,
-            t(lang, "site.name"),
+            &self.sender(lang),
             &registration.name,
             &registration.email,
         )
@@ -99,13 +116,7 @@ impl Worker {
         } else {
             (attendee.name.as_str(), attendee.email.as_str())
         };
-        email::to_message(
-            &composed,
-            &self.settings.mail_from,
-            t(lang, "site.name"),
-            to_name,
-            to,
-        )
-        .map_err(|e| format!("building the message: {e}"))
+        email::to_message(&composed, &self.sender(lang), to_name, to)
+            .map_err(|e| format!("building the message: {e}"))
     }
 }

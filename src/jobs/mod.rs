@@ -42,6 +42,8 @@ pub struct Worker {
     settings: Arc<Settings>,
     /// The host part of UIDs and Message-IDs (derived once, not per message).
     host: Arc<str>,
+    /// The privacy notice every footer links to.
+    privacy_url: Arc<str>,
     keys: LinkKeys,
     /// Set once a stop was asked for.
     stopping: Arc<std::sync::atomic::AtomicBool>,
@@ -95,6 +97,7 @@ impl Worker {
             pool,
             mailer,
             host: settings.host().into(),
+            privacy_url: settings.privacy_url().into(),
             settings: Arc::new(settings),
             keys,
             stopping: Arc::default(),

@@ -12,7 +12,6 @@ use crate::db::registrations::{self as rdb, Registration};
 use crate::domain::{Language, RegistrationId, RequestId};
 use crate::email;
 use crate::error::AppError;
-use crate::i18n::t;
 use crate::service::partnering::profiles::default_profile;
 
 /// A request and its two sides, as a message about it needs them.
@@ -93,13 +92,7 @@ impl Worker {
         };
         let composed = email::partnering::compose(&mail).map_err(|e| format!("composing: {e}"))?;
         let lang = Language::parse(&to.language).unwrap_or_default();
-        email::to_message(
-            &composed,
-            &self.settings.mail_from,
-            t(lang, "site.name"),
-            &to.name,
-            &to.email,
-        )
-        .map_err(|e| format!("building the message: {e}"))
+        email::to_message(&composed, &self.sender(lang), &to.name, &to.email)
+            .map_err(|e| format!("building the message: {e}"))
     }
 }

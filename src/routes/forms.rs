@@ -39,6 +39,11 @@ pub struct Field {
     pub value: String,
     pub values: Vec<String>,
     pub errors: Vec<String>,
+    /// Checkboxes that send one blank value first, so that none ticked
+    /// reads as "none" rather than "not on the form".
+    pub sends_empty: bool,
+    /// The `autocomplete` token of the input.
+    pub autocomplete: Option<&'static str>,
 }
 
 impl Field {
@@ -64,7 +69,31 @@ impl Field {
             value: String::new(),
             values: Vec::new(),
             errors: Vec::new(),
+            sends_empty: false,
+            autocomplete: None,
         }
+    }
+
+    pub fn sends_empty(mut self) -> Self {
+        self.sends_empty = true;
+        self
+    }
+
+    pub fn autocomplete(mut self, token: &'static str) -> Self {
+        self.autocomplete = Some(token);
+        self
+    }
+
+    /// The id of the element that describes the input (hint and errors).
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if self.hint.is_some() {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if !self.errors.is_empty() {
+            ids.push(format!("{}-error", self.name));
+        }
+        ids.join(" ")
     }
 
     pub fn required(mut self) -> Self {
@@ -80,6 +109,11 @@ impl Field {
     /// The label's message key.
     pub fn label_key(&self) -> String {
         format!("field.{}", self.name)
+    }
+
+    /// A select whose options are grouped (`optgroup:` entries start a group).
+    pub fn has_groups(&self) -> bool {
+        self.options.iter().any(|(v, _)| v.starts_with("optgroup:"))
     }
 
     pub fn is_selected(&self, option: &str) -> bool {
@@ -119,6 +153,10 @@ impl Form {
 
     pub fn field(mut self, mut field: Field) -> Self {
         match self.values.get(field.name) {
+            // A list stored as text ("1440,60") ticks its boxes.
+            Some(Value::String(s)) if field.input == "checkboxes" => {
+                field.values = s.split(',').map(|v| v.trim().to_owned()).collect()
+            }
             Some(Value::String(s)) => field.value = s.clone(),
             Some(Value::Array(items)) => {
                 field.values = items

@@ -2,6 +2,8 @@
 //! extract, call a service function, render.
 
 pub mod admin;
+mod check_in;
+mod confirm;
 mod csrf;
 pub mod feeds;
 pub mod forms;
@@ -9,10 +11,12 @@ pub mod health;
 pub mod meetings;
 mod page;
 pub mod partnering;
+mod privacy;
 pub mod public;
 pub mod registrations;
 pub mod views;
 
+pub use confirm::ConfirmPage;
 pub use csrf::{Button, CsrfForm};
 pub use page::{FeedLink, PageContext};
 
@@ -35,12 +39,16 @@ pub fn cookie_name(name: &str, secure: bool) -> String {
 
 pub const LANG_COOKIE: &str = "musubi_lang";
 pub const TZ_COOKIE: &str = "musubi_tz";
+/// A message key for the next page after an action ("Registration cancelled").
+pub const FLASH_COOKIE: &str = "musubi_flash";
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::config)
         .configure(feeds::config)
         .configure(public::config)
         .configure(registrations::config)
+        .configure(check_in::config)
+        .configure(privacy::config)
         .configure(meetings::config)
         .configure(partnering::config)
         .configure(admin::config);

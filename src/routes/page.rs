@@ -11,7 +11,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::csrf::CSRF_COOKIE;
-use super::{LANG_COOKIE, TZ_COOKIE, cookie_name};
+use super::{FLASH_COOKIE, LANG_COOKIE, TZ_COOKIE, cookie_name};
 use crate::config::Settings;
 use crate::domain::{Invalid, Language, TimeZone, Token};
 use crate::error::AppError;
@@ -34,6 +34,13 @@ pub struct PageContext {
     base_url: String,
     /// The request's Origin (or Referer) is this site, or it sent neither.
     pub(super) same_origin: bool,
+    /// The message the previous action left for this page (a message key),
+    /// shown once.
+    flash: Option<String>,
+    /// The message this response leaves for the next page.
+    new_flash: Option<&'static str>,
+    /// The privacy notice every page's footer links to.
+    pub privacy_url: String,
 }
 
 /// A calendar feed as pages offer it: the https address to copy and the
@@ -89,7 +96,7 @@ impl PageContext {
                 req.headers()
                     .get(header::ACCEPT_LANGUAGE)
                     .and_then(|h| h.to_str().ok())
-                    .and_then(Language::from_accept_language)
+                    .map(Language::negotiate)
             })
             .unwrap_or_default();
         let tz_param = param("tz");
@@ -98,6 +105,11 @@ impl PageContext {
             None => cookie(TZ_COOKIE).and_then(|c| TimeZone::parse(c.value()).ok()),
         }
         .filter(|z| *z != TimeZone::TOKYO);
+        // Only message keys are kept in the cookie, and only those under
+        // `flash.`: a planted cookie can show no text of its own.
+        let flash = cookie(FLASH_COOKIE)
+            .map(|c| c.value().to_owned())
+            .filter(|k| k.starts_with("flash.") && crate::i18n::has_key(k));
         let existing_csrf = cookie(CSRF_COOKIE).and_then(|c| Token::parse(c.value()).ok());
         let new_csrf = existing_csrf.is_none();
         let csrf_token = existing_csrf
@@ -123,7 +135,40 @@ impl PageContext {
             new_csrf,
             secure,
             base_url,
+            flash,
+            new_flash: None,
+            privacy_url: settings
+                .and_then(|s| s.privacy_url.clone())
+                .unwrap_or_else(|| "/privacy".to_owned()),
         }
+    }
+
+    /// This context for a guest's own page: the language they chose when
+    /// they registered, unless this very URL asks for the other (`?lang=`).
+    pub fn for_guest(&self, chosen: &str) -> Self {
+        let mut ctx = self.clone();
+        if !self.remember_lang
+            && let Ok(lang) = Language::parse(chosen)
+        {
+            ctx.lang = lang;
+        }
+        ctx
+    }
+
+    /// The message the previous action left, in the page's language.
+    pub fn flash(&self) -> Option<&str> {
+        self.flash.as_deref().map(|k| self.t_owned(k))
+    }
+
+    fn t_owned<'a>(&self, key: &'a str) -> &'a str {
+        crate::i18n::t(self.lang, key)
+    }
+
+    /// The 303 after an action, with a message for the next page.
+    pub fn see_other_with(&self, location: &str, flash: &'static str) -> HttpResponse {
+        let mut ctx = self.clone();
+        ctx.new_flash = Some(flash);
+        ctx.see_other(location)
     }
 
     /// The absolute URL of a path on this service.
@@ -204,6 +249,15 @@ impl PageContext {
             if tz.is_empty() {
                 c.make_removal();
             }
+            cookies.push(c);
+        }
+        if let Some(key) = self.new_flash {
+            let mut c = self.cookie(FLASH_COOKIE, key.to_owned(), true);
+            c.set_max_age(CookieDuration::minutes(5));
+            cookies.push(c);
+        } else if self.flash.is_some() {
+            let mut c = self.cookie(FLASH_COOKIE, String::new(), true);
+            c.make_removal();
             cookies.push(c);
         }
         for c in cookies {

@@ -296,8 +296,14 @@ struct VenuePage<'a> {
     name: String,
     other_name: String,
     address: String,
-    area: String,
-    zone: &'static str,
+    /// The district in romaji: shown on English pages only.
+    area: Option<String>,
+    /// The venue's zone, named only when it is not Tokyo's.
+    zone: Option<&'static str>,
+    /// How to get there, in the page's language.
+    access: String,
+    /// An OpenStreetMap search for the address.
+    map_url: String,
     rooms: Vec<(String, i32)>,
     events: Vec<EventView>,
     /// When meetings hold rooms: (room, time) and nothing about them.
@@ -352,8 +358,13 @@ async fn venue_page(
         name: lang.pick(&v.name_ja, &v.name_en).to_owned(),
         other_name: lang.other().pick(&v.name_ja, &v.name_en).to_owned(),
         address: lang.pick(&v.address_ja, &v.address_en).to_owned(),
-        area: v.area.clone(),
-        zone: TimeZone::from_stored(&v.time_zone).name(),
+        area: (lang == crate::domain::Language::En && !v.area.is_empty()).then(|| v.area.clone()),
+        zone: (zone != TimeZone::TOKYO).then(|| zone.name()),
+        access: lang.pick(&v.access_ja, &v.access_en).trim().to_owned(),
+        map_url: format!(
+            "https://www.openstreetmap.org/search?query={}",
+            url::form_urlencoded::byte_serialize(v.address_ja.as_bytes()).collect::<String>()
+        ),
         rooms: venue
             .rooms
             .iter()

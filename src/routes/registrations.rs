@@ -21,7 +21,15 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/events/{slug}/register", web::post().to(register))
         .route("/events/{slug}/registered", web::get().to(received))
         .route("/registrations/{token}", web::get().to(manage))
+        .route(
+            "/registrations/{token}/cancel",
+            web::get().to(confirm_cancel),
+        )
         .route("/registrations/{token}/cancel", web::post().to(cancel))
+        .route(
+            "/registrations/{token}/delete",
+            web::get().to(confirm_delete),
+        )
         .route("/registrations/{token}/delete", web::post().to(delete))
         .route(
             "/registrations/{token}/rotate-feed",
@@ -157,6 +165,13 @@ struct ManagePage<'a> {
     open: bool,
     /// A confirmed participant of a partnering day: a way to its pages.
     partnering: bool,
+    /// Confirmed for an event still ahead: calendar links, reminders, the
+    /// check-in code and the join link apply.
+    seated: bool,
+    /// The check-in QR code (SVG) and the link it holds.
+    check_in: Option<(String, String)>,
+    /// The join link of an online or hybrid event, with its platform.
+    join: Option<(String, String)>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -168,8 +183,15 @@ async fn manage(
     let keys = state.keys.clone();
     let token = token.into_inner();
     let t2 = token.clone();
-    let m = service::run(&state.pool, move |conn| svc::manage(conn, &keys, &t2)).await?;
+    let keys2 = state.keys.clone();
+    let (m, rank) = service::run(&state.pool, move |conn| {
+        let m = svc::manage(conn, &keys, &t2)?;
+        let rank = svc::attendees::waitlist_rank(conn, &m.registration)?;
+        Ok((m, rank))
+    })
+    .await?;
     let r = &m.registration;
+    let ctx = ctx.for_guest(&r.language);
     let guest_zone = TimeZone::from_stored(&r.time_zone);
     let e = &m.event.event;
     let times = zoned_times(
@@ -183,8 +205,23 @@ async fn manage(
     let open = status != RegistrationStatus::Cancelled
         && e.status != EventStatus::Cancelled
         && to_utc(e.starts_at) > chrono::Utc::now();
+    let seated = status == RegistrationStatus::Confirmed && e.status != EventStatus::Cancelled;
+    let check_in = if seated && to_utc(e.ends_at) > chrono::Utc::now() {
+        let url = ctx.absolute(&svc::attendees::check_in_path(&keys2, &r.id));
+        let svg = crate::qr::svg(&url, ctx.t("check_in.qr_label"))?;
+        Some((svg, url))
+    } else {
+        None
+    };
+    let join = e.online_url.clone().filter(|_| seated).map(|url| {
+        let platform = e.online_platform.clone().unwrap_or_default();
+        (url, platform)
+    });
     ctx.render(&ManagePage {
         ctx: &ctx,
+        seated,
+        check_in,
+        join,
         token: token.clone(),
         event: EventView::new(&ctx, &m.event),
         name: r.name.clone(),
@@ -192,7 +229,7 @@ async fn manage(
         organization: r.organization.clone(),
         status,
         status_label: ctx.t(status.label_key()),
-        waitlist_position: r.waitlist_position,
+        waitlist_position: rank,
         times,
         reminders: r.reminders,
         feed: ctx.feed(format!("/feeds/{}.ics", m.feed_token.expose())),
@@ -215,7 +252,68 @@ async fn cancel(
     let token = token.into_inner();
     let t2 = token.clone();
     service::run(&state.pool, move |conn| svc::cancel(conn, &t2)).await?;
-    Ok(ctx.see_other(&format!("/registrations/{token}")))
+    Ok(ctx.see_other_with(
+        &format!("/registrations/{token}"),
+        "flash.registration_cancelled",
+    ))
+}
+
+/// Asks before a guest cancels: what happens, and that it cannot be undone.
+async fn confirm_cancel(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (keys, t2) = (state.keys.clone(), token.clone());
+    let m = service::run(&state.pool, move |conn| svc::manage(conn, &keys, &t2)).await?;
+    if m.registration.status == RegistrationStatus::Cancelled {
+        return Ok(ctx.see_other(&format!("/registrations/{token}")));
+    }
+    let e = &m.event.event;
+    let mut text = vec![crate::i18n::format(
+        ctx.lang,
+        "confirm.cancel_registration_text",
+        &[("title", ctx.pick(&e.title_ja, &e.title_en).to_owned())],
+    )];
+    if m.registration.status == RegistrationStatus::Confirmed {
+        text.push(ctx.t("confirm.seat_goes").to_owned());
+    }
+    ctx.render(&super::ConfirmPage {
+        ctx: &ctx,
+        title: ctx.t("confirm.cancel_registration_title").to_owned(),
+        text,
+        action: format!("/registrations/{token}/cancel"),
+        button: ctx.t("confirm.yes_cancel_registration").to_owned(),
+        danger: true,
+        option: None,
+        back: format!("/registrations/{token}"),
+    })
+}
+
+/// Asks before a guest deletes their data: all events of the email.
+async fn confirm_delete(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let t2 = token.clone();
+    let (email, count) = service::run(&state.pool, move |conn| svc::data_of(conn, &t2)).await?;
+    ctx.render(&super::ConfirmPage {
+        ctx: &ctx,
+        title: ctx.t("confirm.delete_title").to_owned(),
+        text: vec![crate::i18n::format(
+            ctx.lang,
+            "confirm.delete_text",
+            &[("email", email), ("count", count.to_string())],
+        )],
+        action: format!("/registrations/{token}/delete"),
+        button: ctx.t("confirm.yes_delete").to_owned(),
+        danger: true,
+        option: None,
+        back: format!("/registrations/{token}"),
+    })
 }
 
 async fn rotate_feed(
@@ -229,7 +327,7 @@ async fn rotate_feed(
     let t2 = token.clone();
     let keys = state.keys.clone();
     service::run(&state.pool, move |conn| svc::rotate_feed(conn, &keys, &t2)).await?;
-    Ok(ctx.see_other(&format!("/registrations/{token}")))
+    Ok(ctx.see_other_with(&format!("/registrations/{token}"), "flash.feed_rotated"))
 }
 
 #[derive(Template)]

@@ -83,6 +83,8 @@ pub struct EventView {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub revision: i32,
+    /// "Online" or "Venue + online"; None for an event at a venue only.
+    pub attendance: Option<String>,
 }
 
 impl EventView {
@@ -99,9 +101,13 @@ impl EventView {
         ) {
             (Some(o), Some(c)) => Some(format_range(lang, o, c, TimeZone::TOKYO)),
             (None, Some(c)) => Some(format!(
-                "{} {}",
+                "{} {}{}",
                 t(lang, "event.registration_until"),
-                format_instant(lang, c, TimeZone::TOKYO)
+                format_instant(lang, c, TimeZone::TOKYO),
+                // A guest abroad reads the deadline in their own time too.
+                ctx.viewer_zone
+                    .map(|z| format!(" ({})", format_instant(lang, c, z)))
+                    .unwrap_or_default()
             )),
             (Some(o), None) => Some(format!(
                 "{} {}",
@@ -110,7 +116,15 @@ impl EventView {
             )),
             (None, None) => None,
         };
+        let attendance = match d.attendance() {
+            crate::domain::Attendance::InPerson => None,
+            a => Some(match &e.online_platform {
+                Some(p) => format!("{} ({p})", t(lang, a.label_key())),
+                None => t(lang, a.label_key()).to_owned(),
+            }),
+        };
         Self {
+            attendance,
             slug: e.slug.clone(),
             title: lang.pick(&e.title_ja, &e.title_en).to_owned(),
             other_title: lang.other().pick(&e.title_ja, &e.title_en).to_owned(),

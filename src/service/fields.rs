@@ -29,11 +29,18 @@ pub fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
 
 /// Minutes as a JSON list (`[1440, 60]`) or text (`1440,60`), kept as text
 /// for the domain parser; an empty list is kept (it means none).
+/// What a form's list of checkboxes sends first, so that none ticked is
+/// "none" (an empty value would read as "not given").
+pub const NONE_TICKED: &str = "none";
+
 pub fn opt_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
         List(Vec<i64>),
+        // A form's checkboxes: repeated keys, after a blank one that says
+        // the field was on the form at all (none ticked: no reminders).
+        Texts(Vec<String>),
         Text(String),
         Int(i64),
     }
@@ -45,6 +52,14 @@ pub fn opt_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
                 .collect::<Vec<_>>()
                 .join(","),
         ),
+        Some(Raw::Texts(list)) => Some(
+            list.iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty() && *s != NONE_TICKED)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        Some(Raw::Text(s)) if s.trim() == NONE_TICKED => Some(String::new()),
         Some(Raw::Text(s)) => Some(s),
         Some(Raw::Int(n)) => Some(n.to_string()),
     })

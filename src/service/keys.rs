@@ -58,6 +58,13 @@ impl LinkKeys {
         self.derive("registration", &[registration_id.as_str()])
     }
 
+    /// The token of a registration's check-in link (the QR code the guest
+    /// shows at the reception): it opens nothing but the check-in page,
+    /// and only an organizer's session can check in with it.
+    pub fn check_in(&self, registration_id: &RegistrationId) -> Token {
+        self.derive("check-in", &[registration_id.as_str()])
+    }
+
     /// The token of a meeting attendee's own page (and its unsubscribe
     /// link); a new generation retires the old link.
     pub fn attendee(&self, attendee_id: &AttendeeId, generation: i32) -> Token {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod bookings;
 pub mod calendars;
 pub mod events;
+pub mod export;
 pub mod fields;
 pub mod keys;
 pub mod meetings;

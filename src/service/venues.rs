@@ -5,7 +5,8 @@ use super::organizations::{incomplete, unreachable_validation};
 use crate::db::venues::{self as vdb, NewRoom, NewVenue, Room, RoomChanges, Venue, VenueChanges};
 use crate::db::{self, DbConn, write_tx};
 use crate::domain::{
-    Capacity, FieldError, Invalid, Name, RoomId, RoomName, Slug, TimeZone, Validator, VenueId,
+    Capacity, Description, FieldError, Invalid, Name, RoomId, RoomName, Slug, TimeZone, Validator,
+    VenueId,
 };
 use crate::error::AppError;
 
@@ -25,6 +26,15 @@ pub struct VenueFields {
     pub address_en: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     pub area: Option<String>,
+    /// How to get there (stations, exits, entrances), shown on the venue page.
+    #[serde(default, deserialize_with = "opt_text")]
+    #[schema(example = "京阪中之島線「中之島駅」6番出口から徒歩3分")]
+    pub access_ja: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    #[schema(
+        example = "3 minutes' walk from exit 6 of Nakanoshima Station (Keihan Nakanoshima Line)"
+    )]
+    pub access_en: Option<String>,
     #[serde(default, deserialize_with = "opt_text")]
     #[schema(example = "Asia/Tokyo")]
     pub time_zone: Option<String>,
@@ -54,6 +64,8 @@ pub struct VenueInput {
     pub address_ja: Name,
     pub address_en: Name,
     pub area: Name,
+    pub access_ja: Description,
+    pub access_en: Description,
     pub time_zone: TimeZone,
     pub rooms: Vec<RoomInput>,
 }
@@ -117,6 +129,8 @@ impl TryFrom<VenueFields> for VenueInput {
         let address_ja = v.check("address_ja", Name::parse(&text(&f.address_ja)));
         let address_en = v.check("address_en", Name::parse(&text(&f.address_en)));
         let area = v.check("area", Name::parse(&text(&f.area)));
+        let access_ja = v.check("access_ja", Description::parse(&text(&f.access_ja)));
+        let access_en = v.check("access_en", Description::parse(&text(&f.access_en)));
         let time_zone = v.check(
             "time_zone",
             f.time_zone
@@ -131,7 +145,7 @@ impl TryFrom<VenueFields> for VenueInput {
             .collect();
         v.finish()?;
         match (
-            slug, name_ja, name_en, address_ja, address_en, area, time_zone,
+            slug, name_ja, name_en, address_ja, address_en, area, access_ja, access_en, time_zone,
         ) {
             (
                 Some(slug),
@@ -140,6 +154,8 @@ impl TryFrom<VenueFields> for VenueInput {
                 Some(address_ja),
                 Some(address_en),
                 Some(area),
+                Some(access_ja),
+                Some(access_en),
                 Some(time_zone),
             ) => Ok(Self {
                 slug,
@@ -148,6 +164,8 @@ impl TryFrom<VenueFields> for VenueInput {
                 address_ja,
                 address_en,
                 area,
+                access_ja,
+                access_en,
                 time_zone,
                 rooms: rooms.into_iter().flatten().collect(),
             }),
@@ -165,6 +183,8 @@ impl VenueFields {
             address_ja: Some(v.address_ja.clone()),
             address_en: Some(v.address_en.clone()),
             area: Some(v.area.clone()),
+            access_ja: Some(v.access_ja.clone()).filter(|s| !s.is_empty()),
+            access_en: Some(v.access_en.clone()).filter(|s| !s.is_empty()),
             time_zone: Some(v.time_zone.clone()),
             rooms: Vec::new(),
         }
@@ -227,6 +247,8 @@ pub fn create(conn: &mut DbConn, input: &VenueInput) -> Result<VenueWithRooms, A
                 address_ja: input.address_ja.as_str(),
                 address_en: input.address_en.as_str(),
                 area: input.area.as_str(),
+                access_ja: input.access_ja.as_str(),
+                access_en: input.access_en.as_str(),
                 time_zone: input.time_zone.name(),
                 created_at: now,
                 updated_at: now,
@@ -261,6 +283,8 @@ pub fn update(
                 address_ja: input.address_ja.as_str(),
                 address_en: input.address_en.as_str(),
                 area: input.area.as_str(),
+                access_ja: input.access_ja.as_str(),
+                access_en: input.access_en.as_str(),
                 time_zone: input.time_zone.name(),
                 updated_at: db::now(),
             },

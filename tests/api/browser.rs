@@ -81,7 +81,26 @@ async fn a_guest_registers_and_cancels_in_chromium() {
             .any(|t| t.as_str().unwrap().contains("Europe/Berlin")),
         "{seen}"
     );
+    assert_eq!(
+        seen["qr"], 1,
+        "a confirmed guest sees the check-in code: {seen}"
+    );
+    // Cancelling asks first, and going back changes nothing.
+    assert_eq!(seen["confirm_title"], "Cancel your registration?");
+    assert!(
+        seen["confirm_text"]
+            .as_str()
+            .unwrap()
+            .contains("Regenerative Medicine Seminar"),
+        "{seen}"
+    );
+    assert_eq!(seen["status_after_going_back"], "Confirmed");
     assert_eq!(seen["status_after_cancel"], "Cancelled");
+    assert!(
+        seen["flash"].as_str().unwrap().contains("cancelled"),
+        "{seen}"
+    );
+    assert_eq!(seen["qr_after_cancel"], 0, "{seen}");
 
     app.worker.run_until_idle(Utc::now()).await.unwrap();
     let subjects: Vec<String> = app.smtp.received().iter().map(|m| m.subject()).collect();

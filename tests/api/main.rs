@@ -15,6 +15,7 @@ mod ical_roundtrip;
 mod mail;
 mod meetings;
 mod migrations;
+mod on_the_day;
 mod openapi;
 mod organizations_api;
 mod outage;

@@ -392,6 +392,35 @@ async fn every_answer_matches_the_served_openapi_document(backend: Backend) {
         S::NOT_FOUND,
     )
     .await;
+    // The attendee list: organizers only, filtered and paged.
+    let listed = t
+        .call(
+            M::GET,
+            &format!("{registrations}?status=waitlisted&page=1&per_page=10"),
+            true,
+            Body::None,
+            S::OK,
+        )
+        .await;
+    assert!(listed["total"].as_i64().unwrap() >= 1, "{listed}");
+    t.call(M::GET, registrations, false, Body::None, S::UNAUTHORIZED)
+        .await;
+    t.call(
+        M::GET,
+        &format!("{registrations}?per_page=0"),
+        true,
+        Body::None,
+        S::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    t.call(
+        M::GET,
+        "/api/v1/events/none/registrations",
+        true,
+        Body::None,
+        S::NOT_FOUND,
+    )
+    .await;
 
     // Meetings: organizers only; conflicts, validation, change, cancel.
     let meetings = "/api/v1/meetings";
@@ -751,7 +780,7 @@ async fn every_answer_matches_the_served_openapi_document(backend: Backend) {
     let report = validate(&document, &exchanges);
     assert!(
         report.contains(&format!(
-            "{} exchanges, 0 failures, operations covered: 31 of 31",
+            "{} exchanges, 0 failures, operations covered: 32 of 32",
             exchanges.len()
         )),
         "{report}"

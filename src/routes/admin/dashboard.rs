@@ -13,6 +13,7 @@ use crate::routes::{Button, CsrfForm, FeedLink, PageContext};
 use crate::service;
 use crate::service::events;
 use crate::service::organizations;
+use crate::service::registrations::attendees::{self, Counts};
 use crate::service::venues::{self, VenueWithRooms};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -26,7 +27,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 struct Dashboard<'a> {
     ctx: &'a PageContext,
     user: &'a User,
-    events: Vec<crate::routes::views::EventView>,
+    /// Each event with its guests counted.
+    events: Vec<(crate::routes::views::EventView, Counts)>,
     organizations: Vec<Organization>,
     venues: Vec<VenueWithRooms>,
     /// This account's private calendar of every event and meeting.
@@ -41,18 +43,25 @@ async fn dashboard(
 ) -> Result<HttpResponse, AppError> {
     let keys = state.keys.clone();
     let user_id = user.0.id.clone();
-    let (list, organizations, venues, staff_token) = service::run(&state.pool, move |conn| {
-        Ok((
-            events::list(conn, EventFilter::default())?,
-            organizations::list(conn)?,
-            venues::list(conn)?,
-            service::calendars::staff_feed_token(conn, &keys, &user_id)?,
-        ))
-    })
-    .await?;
+    let (list, counts, organizations, venues, staff_token) =
+        service::run(&state.pool, move |conn| {
+            Ok((
+                events::list(conn, EventFilter::default())?,
+                attendees::counts(conn)?,
+                organizations::list(conn)?,
+                venues::list(conn)?,
+                service::calendars::staff_feed_token(conn, &keys, &user_id)?,
+            ))
+        })
+        .await?;
     let events = list
         .iter()
-        .map(|d| crate::routes::views::EventView::new(&ctx, d))
+        .map(|d| {
+            (
+                crate::routes::views::EventView::new(&ctx, d),
+                counts.get(&d.event.id).copied().unwrap_or_default(),
+            )
+        })
         .collect();
     ctx.render(&Dashboard {
         ctx: &ctx,
@@ -78,5 +87,5 @@ async fn rotate_staff_feed(
         service::calendars::rotate_staff_feed(conn, &keys, &user_id)
     })
     .await?;
-    Ok(ctx.see_other("/admin"))
+    Ok(ctx.see_other_with("/admin", "flash.feed_rotated"))
 }

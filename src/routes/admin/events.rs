@@ -8,18 +8,24 @@ use crate::db::events::EventDetails;
 use crate::domain::{EventKind, EventStatus};
 use crate::error::AppError;
 use crate::http::AppState;
+use crate::i18n::format;
 use crate::routes::forms::{Field, FieldKind, Form};
-use crate::routes::{Button, CsrfForm, PageContext};
+use crate::routes::{Button, ConfirmPage, CsrfForm, PageContext};
 use crate::service;
 use crate::service::events::{self, EventFields, TimeInput};
 use crate::service::organizations;
+use crate::service::registrations::attendees::{self, Counts};
 use crate::service::venues;
+use serde::Deserialize;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.route("/events/new", web::get().to(new_event))
         .route("/events", web::post().to(create_event))
         .route("/events/{slug}/edit", web::get().to(edit_event))
         .route("/events/{slug}", web::post().to(update_event))
+        .route("/events/{slug}/cancel", web::get().to(confirm_cancel))
+        .route("/events/{slug}/restore", web::get().to(confirm_restore))
+        .route("/events/{slug}/restore", web::post().to(restore))
         .route("/events/{slug}/{action}", web::post().to(change_status));
 }
 
@@ -55,13 +61,55 @@ fn event_form(
         .field(Field::new("capacity", FieldKind::Number))
         .field(Field::new("registration_opens_at", FieldKind::DateTime))
         .field(Field::new("registration_closes_at", FieldKind::DateTime))
-        .field(Field::new("reminder_offsets", FieldKind::Text).hint("hint.reminder_offsets"))
+        .field(Field::new("online_url", FieldKind::Url).hint("hint.online_url"))
+        .field(Field::new("online_platform", FieldKind::Text).hint("hint.online_platform"))
+        .field(
+            Field::new(
+                "reminder_offsets",
+                FieldKind::Checkboxes(reminder_choices(ctx, fields)),
+            )
+            .sends_empty()
+            .hint("hint.reminder_offsets"),
+        )
         .field(Field::new(
             "status",
             FieldKind::Select(kind_options(ctx, statuses)),
         ))
         .field(Field::new("description_ja", FieldKind::TextArea))
         .field(Field::new("description_en", FieldKind::TextArea))
+}
+
+/// When reminders can go out: a week, a day, three hours and an hour
+/// before, plus any other offset the event already has (set by the API).
+fn reminder_choices(ctx: &PageContext, fields: &EventFields) -> Vec<(String, String)> {
+    const STANDARD: [i32; 4] = [10_080, 1_440, 180, 60];
+    let mut minutes: Vec<i32> = STANDARD.to_vec();
+    if let Some(current) = &fields.reminder_offsets {
+        for m in current
+            .split(',')
+            .filter_map(|m| m.trim().parse::<i32>().ok())
+        {
+            if !minutes.contains(&m) {
+                minutes.push(m);
+            }
+        }
+    }
+    minutes.sort_unstable_by(|a, b| b.cmp(a));
+    minutes
+        .into_iter()
+        .map(|m| {
+            let label = if STANDARD.contains(&m) {
+                ctx.t(&format!("reminder.choice.{m}")).to_owned()
+            } else {
+                format(
+                    ctx.lang,
+                    "reminder.choice.other",
+                    &[("minutes", m.to_string())],
+                )
+            };
+            (m.to_string(), label)
+        })
+        .collect()
 }
 
 /// The organizations and rooms an event form offers.
@@ -109,6 +157,7 @@ async fn new_event(
     let defaults = EventFields {
         time_zone: Some("Asia/Tokyo".into()),
         status: Some(EventStatus::Draft.to_string()),
+        reminder_offsets: Some(crate::domain::ReminderOffsets::standard().to_stored()),
         ..Default::default()
     };
     let form = event_form(&ctx, "/admin/events".into(), &defaults, &choices);
@@ -130,7 +179,7 @@ async fn create_event(
     )
     .await?;
     match result {
-        Ok(_) => Ok(ctx.see_other("/admin")),
+        Ok(_) => Ok(ctx.see_other_with("/admin", "flash.event_saved")),
         Err(errors) => {
             let choices = event_choices(&state, &ctx).await?;
             let form = event_form(&ctx, "/admin/events".into(), &fields, &choices);
@@ -181,7 +230,7 @@ async fn update_event(
     )
     .await?;
     match result {
-        Ok(_) => Ok(ctx.see_other("/admin")),
+        Ok(_) => Ok(ctx.see_other_with("/admin", "flash.event_saved")),
         Err(errors) => {
             let choices = event_choices(&state, &ctx).await?;
             let form = event_form(&ctx, format!("/admin/events/{slug}"), &fields, &choices);
@@ -200,10 +249,10 @@ async fn change_status(
     form: CsrfForm<Button>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, action) = path.into_inner();
-    let to = match action.as_str() {
-        "publish" => Some(EventStatus::Published),
-        "unpublish" => Some(EventStatus::Draft),
-        "cancel" => None,
+    let (to, flash) = match action.as_str() {
+        "publish" => (Some(EventStatus::Published), "flash.event_published"),
+        "unpublish" => (Some(EventStatus::Draft), "flash.event_unpublished"),
+        "cancel" => (None, "flash.event_cancelled"),
         _ => return Err(AppError::NotFound),
     };
     form.into_inner()?;
@@ -212,5 +261,118 @@ async fn change_status(
         None => events::cancel(conn, &slug),
     })
     .await?;
-    Ok(ctx.see_other("/admin"))
+    Ok(ctx.see_other_with("/admin", flash))
+}
+
+/// The event and how many guests an action on it concerns.
+async fn event_and_counts(
+    state: &AppState,
+    slug: String,
+) -> Result<(EventDetails, Counts), AppError> {
+    service::run(&state.pool, move |conn| {
+        let details = events::load(conn, &slug)?;
+        let counts = attendees::counts(conn)?
+            .remove(&details.event.id)
+            .unwrap_or_default();
+        Ok((details, counts))
+    })
+    .await
+}
+
+/// Asks before an event is cancelled, saying how many guests are mailed.
+async fn confirm_cancel(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _user: AdminUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let (details, counts) = event_and_counts(&state, slug.clone()).await?;
+    let e = &details.event;
+    if e.status == EventStatus::Cancelled {
+        return Ok(ctx.see_other("/admin"));
+    }
+    let title = ctx.pick(&e.title_ja, &e.title_en).to_owned();
+    ctx.render(&ConfirmPage {
+        ctx: &ctx,
+        title: ctx.t("confirm.cancel_event_title").to_owned(),
+        text: vec![
+            format(
+                ctx.lang,
+                "confirm.cancel_event_text",
+                &[
+                    ("title", title),
+                    ("guests", (counts.confirmed + counts.waitlisted).to_string()),
+                ],
+            ),
+            ctx.t("confirm.cancel_event_undo").to_owned(),
+        ],
+        action: format!("/admin/events/{slug}/cancel"),
+        button: ctx.t("confirm.yes_cancel_event").to_owned(),
+        danger: true,
+        option: None,
+        back: "/admin".into(),
+    })
+}
+
+/// Asks before a cancelled event comes back, offering to tell the guests.
+async fn confirm_restore(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _user: AdminUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let (details, counts) = event_and_counts(&state, slug.clone()).await?;
+    let e = &details.event;
+    if e.status != EventStatus::Cancelled {
+        return Ok(ctx.see_other("/admin"));
+    }
+    let title = ctx.pick(&e.title_ja, &e.title_en).to_owned();
+    ctx.render(&ConfirmPage {
+        ctx: &ctx,
+        title: ctx.t("confirm.restore_title").to_owned(),
+        text: vec![format(
+            ctx.lang,
+            "confirm.restore_text",
+            &[("title", title)],
+        )],
+        action: format!("/admin/events/{slug}/restore"),
+        button: ctx.t("confirm.yes_restore").to_owned(),
+        danger: false,
+        option: Some((
+            "notify".into(),
+            format(
+                ctx.lang,
+                "confirm.restore_notify",
+                &[("guests", counts.confirmed.to_string())],
+            ),
+            ctx.t("confirm.restore_silent").to_owned(),
+        )),
+        back: "/admin".into(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RestoreForm {
+    #[serde(default, deserialize_with = "crate::service::fields::opt_flag")]
+    notify: Option<bool>,
+}
+
+#[tracing::instrument(skip(state, ctx, _user, form))]
+async fn restore(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    _user: AdminUser,
+    slug: web::Path<String>,
+    form: CsrfForm<RestoreForm>,
+) -> Result<HttpResponse, AppError> {
+    let notify = form.into_inner()?.notify.unwrap_or(false);
+    let slug = slug.into_inner();
+    let s2 = slug.clone();
+    let result = service::run(&state.pool, move |conn| events::restore(conn, &s2, notify)).await;
+    match result {
+        Ok(_) => Ok(ctx.see_other_with("/admin", "flash.event_restored")),
+        Err(e) => Err(e),
+    }
 }

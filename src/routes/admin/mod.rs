@@ -8,6 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 mod account;
+mod attendees;
 mod dashboard;
 mod events;
 mod form_page;
@@ -37,12 +38,31 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(organizations::config)
             .configure(venues::config)
             .configure(partnering::config)
+            .configure(attendees::config)
             .configure(events::config)
             .configure(meetings::config)
             .configure(outbox::config)
             .configure(account::config),
     );
 }
+
+/// A file to save (CSV, XLSX), never cached: it holds guests' data.
+pub(super) fn download(
+    body: impl actix_web::body::MessageBody + 'static,
+    name: &str,
+    content_type: &str,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+pub(super) const CSV: &str = "text/csv; charset=utf-8";
 
 /// A signed-in organizer. Without a valid session the request is sent to
 /// the login page instead of reaching the handler.

@@ -31,6 +31,8 @@ fn venue_form(action: String, fields: &VenueFields) -> Form {
         .field(Field::new("address_ja", FieldKind::Text).required())
         .field(Field::new("address_en", FieldKind::Text).required())
         .field(Field::new("area", FieldKind::Text).required())
+        .field(Field::new("access_ja", FieldKind::TextArea))
+        .field(Field::new("access_en", FieldKind::TextArea))
         .field(Field::new("time_zone", FieldKind::Choice(zone_options())))
 }
 

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::db::events::EventDetails;
 use crate::db::to_utc;
 use crate::domain::{
-    Capacity, Description, EventKind, EventStatus, FieldError, Invalid, Name, ReminderOffsets,
-    RoomId, Schedule, Slug, TimeZone, Validator, parse_instant,
+    Capacity, Description, EventKind, EventStatus, FieldError, Invalid, JoinUrl, Label, Name,
+    ReminderOffsets, RoomId, Schedule, Slug, TimeZone, Validator, parse_instant,
 };
 use crate::error::AppError;
 use crate::service::fields::{opt_minutes, opt_text};
@@ -60,6 +60,15 @@ pub struct EventFields {
     #[serde(default, deserialize_with = "opt_minutes")]
     #[schema(value_type = Option<Vec<i32>>, example = json!([1440, 60]))]
     pub reminder_offsets: Option<String>,
+    /// The join link of an online or hybrid event (https only). Only
+    /// confirmed guests (their mail, page and invites) and organizers see it.
+    #[serde(default, deserialize_with = "opt_text")]
+    #[schema(example = "https://zoom.us/j/81234567890")]
+    pub online_url: Option<String>,
+    /// What the join link opens, shown beside it ("Zoom", "Teams").
+    #[serde(default, deserialize_with = "opt_text")]
+    #[schema(example = "Zoom")]
+    pub online_platform: Option<String>,
     #[serde(default)]
     pub organizer_slugs: Vec<String>,
     #[serde(default)]
@@ -92,6 +101,8 @@ pub struct EventInput {
     pub registration_closes_at: Option<DateTime<Utc>>,
     pub status: EventStatus,
     pub reminder_offsets: ReminderOffsets,
+    pub online_url: Option<JoinUrl>,
+    pub online_platform: Option<Label>,
     pub organizer_slugs: Vec<Slug>,
     pub room_ids: Vec<RoomId>,
     pub expected_revision: Option<i32>,
@@ -186,6 +197,17 @@ impl EventFields {
                 .as_deref()
                 .map_or(Ok(ReminderOffsets::standard()), ReminderOffsets::parse),
         );
+        let online_url = v.check(
+            "online_url",
+            self.online_url.as_deref().map(JoinUrl::parse).transpose(),
+        );
+        let online_platform = v.check(
+            "online_platform",
+            self.online_platform
+                .as_deref()
+                .map(Label::parse)
+                .transpose(),
+        );
         let mut organizer_slugs = Vec::new();
         let mut seen = HashSet::new();
         for (i, s) in self.organizer_slugs.iter().enumerate() {
@@ -222,6 +244,8 @@ impl EventFields {
             closes,
             status,
             reminder_offsets,
+            online_url,
+            online_platform,
         ) {
             (
                 Some(slug),
@@ -236,6 +260,8 @@ impl EventFields {
                 Some(registration_closes_at),
                 Some(status),
                 Some(reminder_offsets),
+                Some(online_url),
+                Some(online_platform),
             ) => Ok(EventInput {
                 slug,
                 title_ja,
@@ -249,6 +275,8 @@ impl EventFields {
                 registration_closes_at,
                 status,
                 reminder_offsets,
+                online_url,
+                online_platform,
                 organizer_slugs,
                 room_ids,
                 expected_revision: self.revision,
@@ -284,6 +312,8 @@ impl EventFields {
             registration_closes_at: e.registration_closes_at.map(show),
             status: Some(e.status.to_string()),
             reminder_offsets: Some(e.reminder_offsets.clone()),
+            online_url: e.online_url.clone(),
+            online_platform: e.online_platform.clone(),
             organizer_slugs: details.organizers.iter().map(|o| o.slug.clone()).collect(),
             room_ids: details
                 .rooms

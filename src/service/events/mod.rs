@@ -7,7 +7,8 @@ use crate::db::bookings::{self, Holder};
 use crate::db::events::{self as edb, Event, EventChanges, EventDetails, EventFilter, NewEvent};
 use crate::db::{self, DbConn, organizations as orgs, to_utc, venues as vdb, write_tx};
 use crate::domain::{
-    Capacity, EventId, EventStatus, Invalid, OrganizationId, RoomId, Slug, Validator,
+    Capacity, EventId, EventStatus, Invalid, JoinUrl, Label, OrganizationId, RoomId, Slug,
+    Validator,
 };
 use crate::error::AppError;
 
@@ -120,6 +121,8 @@ pub fn create(conn: &mut DbConn, input: &EventInput) -> Result<EventDetails, App
                 registration_closes_at: input.registration_closes_at.map(db::from_utc),
                 status: input.status,
                 reminder_offsets: &input.reminder_offsets.to_stored(),
+                online_url: input.online_url.as_ref().map(JoinUrl::as_str),
+                online_platform: input.online_platform.as_ref().map(Label::as_str),
                 revision: 0,
                 created_at: now,
                 updated_at: now,
@@ -143,6 +146,7 @@ fn is_significant(current: &EventDetails, input: &EventInput) -> bool {
         || e.time_zone != input.schedule.zone().name()
         || e.status != input.status
         || old_rooms != new_rooms
+        || e.online_url.as_deref() != input.online_url.as_ref().map(JoinUrl::as_str)
 }
 
 #[tracing::instrument(skip(conn, input))]
@@ -188,6 +192,8 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &EventInput) -> Result<Event
                 registration_closes_at: input.registration_closes_at.map(db::from_utc),
                 status: input.status,
                 reminder_offsets: &input.reminder_offsets.to_stored(),
+                online_url: input.online_url.as_ref().map(JoinUrl::as_str),
+                online_platform: input.online_platform.as_ref().map(Label::as_str),
                 revision,
                 updated_at: db::now(),
             },
@@ -264,12 +270,72 @@ pub fn cancel(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
                 registration_closes_at: e.registration_closes_at,
                 status: EventStatus::Cancelled,
                 reminder_offsets: &e.reminder_offsets,
+                online_url: e.online_url.as_deref(),
+                online_platform: e.online_platform.as_deref(),
                 revision: e.revision + 1,
                 updated_at: db::now(),
             },
         )?;
         let after = load(conn, slug)?;
         super::registrations::event_cancelled(conn, &after.event)?;
+        Ok(after)
+    })
+}
+
+/// Takes a cancellation back: the event returns as a draft (so the
+/// organizer checks it before guests see it again), books its rooms again
+/// (409 when another booking took one meanwhile) and raises its revision.
+/// Guests keep their registrations; with `notify`, confirmed guests get the
+/// updated invitation now, otherwise they hear of it when it is published.
+#[tracing::instrument(skip(conn))]
+pub fn restore(conn: &mut DbConn, slug: &str, notify: bool) -> Result<EventDetails, AppError> {
+    write_tx(conn, |conn| {
+        db::data_version::touch(conn)?;
+        let current = load(conn, slug)?;
+        let e = &current.event;
+        if e.status != EventStatus::Cancelled {
+            return Err(AppError::conflict(
+                Some("status"),
+                Invalid::new("conflict.event_not_cancelled"),
+            ));
+        }
+        let room_ids: Vec<&RoomId> = current.rooms.iter().map(|(r, _)| &r.id).collect();
+        bookings::set(
+            conn,
+            Holder::Event(&e.id),
+            &room_ids,
+            e.starts_at,
+            e.ends_at,
+            true,
+        )?;
+        edb::update(
+            conn,
+            &e.id,
+            &EventChanges {
+                slug: &e.slug,
+                title_ja: &e.title_ja,
+                title_en: &e.title_en,
+                description_ja: &e.description_ja,
+                description_en: &e.description_en,
+                kind: e.kind,
+                starts_at: e.starts_at,
+                ends_at: e.ends_at,
+                time_zone: &e.time_zone,
+                capacity: e.capacity,
+                registration_opens_at: e.registration_opens_at,
+                registration_closes_at: e.registration_closes_at,
+                status: EventStatus::Draft,
+                reminder_offsets: &e.reminder_offsets,
+                online_url: e.online_url.as_deref(),
+                online_platform: e.online_platform.as_deref(),
+                revision: e.revision + 1,
+                updated_at: db::now(),
+            },
+        )?;
+        let after = load(conn, slug)?;
+        if notify {
+            super::registrations::event_restored(conn, &after.event)?;
+        }
         Ok(after)
     })
 }

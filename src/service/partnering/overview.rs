@@ -15,6 +15,7 @@ use crate::domain::{Language, MeetingId, RegistrationId, RequestStatus, TimeZone
 use crate::error::AppError;
 use crate::i18n::{format_range, t};
 use crate::scheduling::{self, Reason};
+use crate::service::export::csv;
 
 /// A placed meeting in the grid.
 pub struct Placed {
@@ -129,31 +130,6 @@ pub fn overview(conn: &mut DbConn, slug: &str) -> Result<Overview, AppError> {
         waiting,
         counts,
     })
-}
-
-/// One CSV cell: quoted when needed, and never read as a formula.
-fn cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    // `;` too: Excel in some locales splits on it.
-    if value.contains([',', ';', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
-/// A CSV document: UTF-8 with a byte-order mark, CRLF line ends.
-fn csv(rows: &[Vec<String>]) -> String {
-    let mut out = String::from("\u{FEFF}");
-    for row in rows {
-        out.push_str(&row.iter().map(|v| cell(v)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
 }
 
 /// The schedule: one line per meeting, by slot and table, in `lang`.
@@ -347,23 +323,4 @@ pub fn agenda(
     }
     items.sort_by_key(|i| i.meeting.meeting.starts_at);
     Ok((day, items))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_escapes_and_defuses_formulas() {
-        let out = csv(&[vec![
-            "a,b".into(),
-            "say \"hi\"".into(),
-            "=HYPERLINK(1)".into(),
-            "大阪\n本社".into(),
-        ]]);
-        assert_eq!(
-            out,
-            "\u{FEFF}\"a,b\",\"say \"\"hi\"\"\",'=HYPERLINK(1),\"大阪\n本社\"\r\n"
-        );
-    }
 }

@@ -42,35 +42,44 @@ pub fn manage(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<Managed
 /// Cancelling twice changes nothing.
 #[tracing::instrument(skip(conn, token))]
 pub fn cancel(conn: &mut DbConn, token: &str) -> Result<Registration, AppError> {
-    let now = db::now();
     write_tx(conn, |conn| {
         let registration = by_token(conn, token)?;
-        if registration.status == RegistrationStatus::Cancelled {
-            return Ok(registration);
-        }
-        let event = edb::find(conn, &registration.event_id)?.ok_or(AppError::NotFound)?;
-        rdb::lock_event(conn, &event.id)?;
-        let was_confirmed = registration.status == RegistrationStatus::Confirmed;
-        rdb::set_status(conn, &registration.id, RegistrationStatus::Cancelled, now)?;
-        // A partnering participant's requests and meetings go with them.
-        crate::service::partnering::requests::withdraw_all(conn, &registration, true)?;
-        outbox::drop_pending_reminders(conn, &event.id, Some(&registration.id))?;
-        if event.status != EventStatus::Cancelled {
-            enqueue(
-                conn,
-                MailKind::RegistrationCancelled,
-                &registration,
-                &event,
-                None,
-                now,
-            )?;
-        }
-        if was_confirmed {
-            rdb::release_seat(conn, &event.id)?;
-            promote_waitlisted(conn, &event.id, now)?;
-        }
-        rdb::find(conn, &registration.id)?.ok_or(AppError::NotFound)
+        cancel_in(conn, registration, db::now())
     })
+}
+
+/// Cancels a registration inside the caller's transaction (the guest from
+/// their page, or an organizer): the same mail either way.
+pub(super) fn cancel_in(
+    conn: &mut DbConn,
+    registration: Registration,
+    now: chrono::NaiveDateTime,
+) -> Result<Registration, AppError> {
+    if registration.status == RegistrationStatus::Cancelled {
+        return Ok(registration);
+    }
+    let event = edb::find(conn, &registration.event_id)?.ok_or(AppError::NotFound)?;
+    rdb::lock_event(conn, &event.id)?;
+    let was_confirmed = registration.status == RegistrationStatus::Confirmed;
+    rdb::set_status(conn, &registration.id, RegistrationStatus::Cancelled, now)?;
+    // A partnering participant's requests and meetings go with them.
+    crate::service::partnering::requests::withdraw_all(conn, &registration, true)?;
+    outbox::drop_pending_reminders(conn, &event.id, Some(&registration.id))?;
+    if event.status != EventStatus::Cancelled {
+        enqueue(
+            conn,
+            MailKind::RegistrationCancelled,
+            &registration,
+            &event,
+            None,
+            now,
+        )?;
+    }
+    if was_confirmed {
+        rdb::release_seat(conn, &event.id)?;
+        promote_waitlisted(conn, &event.id, now)?;
+    }
+    rdb::find(conn, &registration.id)?.ok_or(AppError::NotFound)
 }
 
 /// Stops reminders for one registration (RFC 8058 one-click unsubscribe).
@@ -139,6 +148,14 @@ pub fn delete_data(conn: &mut DbConn, token: &str) -> Result<usize, AppError> {
         }
         Ok(deleted)
     })
+}
+
+/// What "delete my data" would delete: the email and how many
+/// registrations (all events) it holds.
+pub fn data_of(conn: &mut DbConn, token: &str) -> Result<(String, usize), AppError> {
+    let registration = by_token(conn, token)?;
+    let all = rdb::for_email(conn, &registration.email_key)?;
+    Ok((registration.email, all.len()))
 }
 
 /// The email behind a personal feed token.

@@ -129,3 +129,16 @@ pub fn event_cancelled(conn: &mut DbConn, event: &Event) -> Result<(), AppError>
     }
     Ok(())
 }
+
+/// After a cancelled event was restored and the organizer chose to tell the
+/// guests: confirmed guests get the updated invitation (its new SEQUENCE
+/// brings the event back into their calendars).
+pub fn event_restored(conn: &mut DbConn, event: &Event) -> Result<(), AppError> {
+    let now = db::now();
+    for registration in rdb::active_for_event(conn, &event.id)? {
+        if registration.status == RegistrationStatus::Confirmed {
+            enqueue(conn, MailKind::Changed, &registration, event, None, now)?;
+        }
+    }
+    Ok(())
+}

@@ -13,17 +13,18 @@ use crate::domain::{
 };
 use crate::error::AppError;
 
+pub mod attendees;
 mod fields;
 mod guest;
 mod mail;
 
 pub use fields::{RegistrationFields, RegistrationInput};
 pub use guest::{
-    Managed, by_token, cancel, delete_data, feed_owner, manage, rotate_feed, rotate_feed_of,
-    unsubscribe,
+    Managed, by_token, cancel, data_of, delete_data, feed_owner, manage, rotate_feed,
+    rotate_feed_of, unsubscribe,
 };
 use mail::{enqueue, schedule_reminders};
-pub use mail::{event_cancelled, event_changed};
+pub use mail::{event_cancelled, event_changed, event_restored};
 
 /// The outcome of a registration: the stored row and the secrets of its links.
 #[derive(Debug, Clone)]
@@ -132,6 +133,7 @@ fn attempt(
     }
     let id = RegistrationId::generate();
     let token = keys.registration(&id);
+    let check_in = keys.check_in(&id);
     let confirmed = rdb::take_seat(conn, &event.id)?;
     let (status, position) = if confirmed {
         (RegistrationStatus::Confirmed, None)
@@ -157,6 +159,7 @@ fn attempt(
             status,
             waitlist_position: position,
             token_hash: token.hash().as_str(),
+            check_in_hash: check_in.hash().as_str(),
             reminders: true,
             consented_at: now,
             created_at: now,

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -337,17 +336,6 @@ async fn confirm(
     Ok(ctx.see_other(&format!("/admin/events/{slug}/partnering")))
 }
 
-fn download(body: String, name: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
-}
-
 async fn schedule_csv(
     state: web::Data<AppState>,
     ctx: PageContext,
@@ -357,9 +345,10 @@ async fn schedule_csv(
     let slug = slug.into_inner();
     let s2 = slug.clone();
     let o = service::run(&state.pool, move |conn| svc::overview(conn, &s2)).await?;
-    Ok(download(
+    Ok(super::download(
         svc::schedule_csv(&o, ctx.lang),
         &format!("{slug}-schedule.csv"),
+        super::CSV,
     ))
 }
 
@@ -372,8 +361,9 @@ async fn participants_csv(
     let slug = slug.into_inner();
     let s2 = slug.clone();
     let o = service::run(&state.pool, move |conn| svc::overview(conn, &s2)).await?;
-    Ok(download(
+    Ok(super::download(
         svc::participants_csv(&o, ctx.lang),
         &format!("{slug}-participants.csv"),
+        super::CSV,
     ))
 }
