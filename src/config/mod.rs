@@ -261,39 +261,12 @@ impl Settings {
                     format!("'{}' is not a number from 1 to 256", raw.pool_size),
                 )
             })?;
-        let mail_from = match raw.mail_from.trim() {
-            "" => format!("musubi@{}", host_of(&base_url)),
-            given => crate::domain::EmailAddress::parse(given)
-                .map_err(|_| {
-                    SettingsError::new("mail_from", format!("'{given}' is not an email address"))
-                })?
-                .as_str()
-                .to_owned(),
-        };
-        let organizer_email = match raw.organizer_email.trim() {
-            "" => mail_from.clone(),
-            given => crate::domain::EmailAddress::parse(given)
-                .map_err(|_| {
-                    SettingsError::new(
-                        "organizer_email",
-                        format!("'{given}' is not an email address"),
-                    )
-                })?
-                .as_str()
-                .to_owned(),
-        };
-        let contact_email = match raw.contact_email.trim() {
-            "" => organizer_email.clone(),
-            given => crate::domain::EmailAddress::parse(given)
-                .map_err(|_| {
-                    SettingsError::new(
-                        "contact_email",
-                        format!("'{given}' is not an email address"),
-                    )
-                })?
-                .as_str()
-                .to_owned(),
-        };
+        let mail_from = address("mail_from", &raw.mail_from)?
+            .unwrap_or_else(|| format!("musubi@{}", host_of(&base_url)));
+        let organizer_email =
+            address("organizer_email", &raw.organizer_email)?.unwrap_or_else(|| mail_from.clone());
+        let contact_email = address("contact_email", &raw.contact_email)?
+            .unwrap_or_else(|| organizer_email.clone());
         let privacy_url = match raw.privacy_url.trim() {
             "" => None,
             given => Some(
@@ -404,6 +377,17 @@ impl Settings {
         let mut settings = Self::from_raw(raw).expect("embedded defaults are valid");
         settings.database_url = database_url;
         settings
+    }
+}
+
+/// An email address setting: None when empty, an error naming the
+/// setting when it is not an address.
+fn address(setting: &str, given: &str) -> Result<Option<String>, SettingsError> {
+    match given.trim() {
+        "" => Ok(None),
+        given => crate::domain::EmailAddress::parse(given)
+            .map(|a| Some(a.as_str().to_owned()))
+            .map_err(|_| SettingsError::new(setting, format!("'{given}' is not an email address"))),
     }
 }
 

@@ -222,6 +222,25 @@ pub fn update(conn: &mut DbConn, id: &EventId, changes: &EventChanges<'_>) -> Qu
         .map(drop)
 }
 
+/// Moves an event to `status` with a new revision (cancel, restore),
+/// nothing else changing.
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &EventId,
+    status: EventStatus,
+    revision: i32,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(events::table.find(id))
+        .set((
+            events::status.eq(status),
+            events::revision.eq(revision),
+            events::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     events::table.count().get_result(conn)
 }

@@ -366,18 +366,29 @@ pub fn all_for_event(conn: &mut DbConn, event_id: &EventId) -> QueryResult<Vec<R
         .load(conn)
 }
 
-/// Per event and status: how many registrations, and how many of them
-/// are checked in.
-pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(EventId, RegistrationStatus, i64, i64)>> {
-    registrations::table
-        .group_by((registrations::event_id, registrations::status))
-        .select((
-            registrations::event_id,
-            registrations::status,
-            diesel::dsl::count_star(),
-            diesel::dsl::count(registrations::checked_in_at),
-        ))
-        .load(conn)
+/// Per event and status (of one event, or of all): how many
+/// registrations, and how many of them are checked in.
+pub fn counts(
+    conn: &mut DbConn,
+    event_id: Option<&EventId>,
+) -> QueryResult<Vec<(EventId, RegistrationStatus, i64, i64)>> {
+    macro_rules! grouped {
+        ($rows:expr) => {
+            $rows
+                .group_by((registrations::event_id, registrations::status))
+                .select((
+                    registrations::event_id,
+                    registrations::status,
+                    diesel::dsl::count_star(),
+                    diesel::dsl::count(registrations::checked_in_at),
+                ))
+                .load(conn)
+        };
+    }
+    match event_id {
+        Some(id) => grouped!(registrations::table.filter(registrations::event_id.eq(id))),
+        None => grouped!(registrations::table),
+    }
 }
 
 pub fn find_by_check_in_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<Registration>> {

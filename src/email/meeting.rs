@@ -6,7 +6,7 @@
 use askama::Template;
 use chrono::NaiveDateTime;
 
-use super::{Composed, Subject, reminder_phrase};
+use super::{Composed, Footer, Sender, Subject, reminder_phrase};
 use crate::db::meetings::{Attendee, MeetingDetails};
 use crate::db::to_utc;
 use crate::domain::{Language, MailKind, TimeZone};
@@ -35,7 +35,7 @@ pub struct MeetingMail<'a> {
     pub links: MeetingLinks,
     pub base_url: &'a str,
     pub host: &'a str,
-    pub from: &'a str,
+    pub sender: &'a Sender<'a>,
 }
 
 struct MeetingBody<'a> {
@@ -55,7 +55,7 @@ struct MeetingBody<'a> {
     feed_url: &'a str,
     unsubscribe_url: &'a Option<String>,
     show_links: bool,
-    footer: &'a str,
+    footer: Footer<'a>,
     label_when: &'a str,
     label_where: &'a str,
     label_online: &'a str,
@@ -190,13 +190,14 @@ pub fn compose(m: &MeetingMail<'_>) -> Result<Composed, askama::Error> {
             m.kind,
             MailKind::MeetingCancelled | MailKind::MeetingRemoved
         ),
-        footer: t(
+        footer: Footer::new(
             lang,
             if notice {
                 "mail.footer_organizers"
             } else {
                 "mail.footer_meeting"
             },
+            m.sender,
         ),
         label_when: t(lang, "event.when"),
         label_where: t(lang, "event.where"),
@@ -230,7 +231,7 @@ pub fn compose(m: &MeetingMail<'_>) -> Result<Composed, askama::Error> {
             lang,
             base_url: m.base_url,
             uid_host: m.host,
-            organizer_email: m.from,
+            organizer_email: m.sender.from,
         };
         let copy = ical::Copy {
             details: d,

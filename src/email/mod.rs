@@ -46,18 +46,41 @@ pub struct MailInput<'a> {
     pub check_in_url: String,
     pub base_url: &'a str,
     pub host: &'a str,
-    pub from: &'a str,
+    pub sender: &'a Sender<'a>,
 }
 
-/// Who a message is from and where answers and questions go; the same for
-/// every kind of mail.
+/// Who every message is from and where answers and questions go: the same
+/// for every kind of mail.
 pub struct Sender<'a> {
+    /// The From address, and the ORGANIZER of calendar entries.
     pub from: &'a str,
-    pub site_name: &'a str,
     /// Reply-To, and the address the footer names for questions.
     pub contact: &'a str,
     pub privacy_url: &'a str,
-    pub lang: Language,
+}
+
+/// The closing lines every message ends with, in the recipient's language:
+/// why they get it, where to ask, the privacy notice
+/// (`templates/email/footer.{txt,html}`).
+pub(crate) struct Footer<'a> {
+    pub(crate) about: &'a str,
+    pub(crate) contact: &'a str,
+    pub(crate) privacy_url: &'a str,
+    pub(crate) label_contact: &'a str,
+    pub(crate) label_privacy: &'a str,
+}
+
+impl<'a> Footer<'a> {
+    /// The footer whose first line is the message `about_key`.
+    pub(crate) fn new(lang: Language, about_key: &'a str, sender: &'a Sender<'a>) -> Self {
+        Self {
+            about: t(lang, about_key),
+            contact: sender.contact,
+            privacy_url: sender.privacy_url,
+            label_contact: t(lang, "mail.contact_label"),
+            label_privacy: t(lang, "mail.privacy_label"),
+        }
+    }
 }
 
 /// An image shown inside the HTML part (`<img src="cid:…">`).
@@ -94,7 +117,7 @@ struct MailBody<'a> {
     join: Option<(&'a str, String)>,
     /// The check-in QR code's content id and the link it holds.
     check_in: Option<(&'a str, &'a str)>,
-    footer: &'a str,
+    footer: Footer<'a>,
     label_join: &'a str,
     label_check_in: &'a str,
     label_check_in_link: &'a str,
@@ -184,7 +207,6 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
     let event_url = format!("{}/events/{}", m.base_url, e.slug);
     let show_links = !matches!(m.kind, MailKind::EventCancelled);
     let unsubscribe = (m.kind == MailKind::Reminder).then(|| m.links.unsubscribe.clone());
-    let footer = t(lang, "mail.footer");
     // What only a guest with a seat gets: the join link and the check-in code.
     let seated = r.status == RegistrationStatus::Confirmed
         && e.status != EventStatus::Cancelled
@@ -227,7 +249,7 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
         show_links,
         join,
         check_in,
-        footer,
+        footer: Footer::new(lang, "mail.footer", m.sender),
         label_join: t(lang, "event.join_online"),
         label_check_in: t(lang, "check_in.mail_lead"),
         label_check_in_link: t(lang, "check_in.link_beneath"),
@@ -249,7 +271,7 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
             lang,
             base_url: m.base_url,
             uid_host: m.host,
-            organizer_email: m.from,
+            organizer_email: m.sender.from,
         };
         let invite = Invite {
             sequence: m.sequence,
@@ -316,58 +338,30 @@ pub(crate) fn reminder_phrase(lang: Language, minutes: i32) -> String {
     format(lang, key, &[("n", n.to_string())])
 }
 
-/// The footer every message ends with: where to ask, and the privacy notice.
-fn contact_lines(sender: &Sender<'_>) -> (String, String) {
-    let args = [
-        ("contact", sender.contact.to_owned()),
-        ("privacy", sender.privacy_url.to_owned()),
-    ];
-    let text = format(sender.lang, "mail.contact_footer", &args);
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let html = format!(
-        r#"<p style="font-size: .85em; color: #5b6775;">{}: <a href="mailto:{c}">{c}</a><br><a href="{p}">{}</a></p>"#,
-        escape(t(sender.lang, "mail.contact_label")),
-        escape(t(sender.lang, "mail.privacy_label")),
-        c = escape(sender.contact),
-        p = escape(sender.privacy_url),
-    );
-    (text, html)
-}
-
 /// The MIME message: multipart/alternative of text, HTML and (for invites)
 /// `text/calendar; method=…`, as RFC 6047 describes for iMIP. Inline images
 /// go with the HTML part in a multipart/related. Replies go to the contact
-/// address, never to the sending address.
+/// address, never to the sending address. `lang` names the sender.
 pub fn to_message(
     c: &Composed,
     sender: &Sender<'_>,
+    lang: Language,
     to_name: &str,
     to: &str,
 ) -> anyhow::Result<Message> {
-    let from: Mailbox = Mailbox::new(Some(sender.site_name.to_owned()), sender.from.parse()?);
-    let reply_to: Mailbox =
-        Mailbox::new(Some(sender.site_name.to_owned()), sender.contact.parse()?);
+    let site_name = t(lang, "site.name");
+    let from: Mailbox = Mailbox::new(Some(site_name.to_owned()), sender.from.parse()?);
+    let reply_to: Mailbox = Mailbox::new(Some(site_name.to_owned()), sender.contact.parse()?);
     // The envelope carries a Japanese domain in its punycode form.
     let to = crate::domain::ascii_form(to).unwrap_or_else(|| to.to_owned());
     let to: Mailbox = Mailbox::new(Some(to_name.to_owned()), to.parse()?);
-    let (footer_text, footer_html) = contact_lines(sender);
-    let text = format!("{}\n{footer_text}\n", c.text.trim_end());
-    let html = match c.html.rfind("</body>") {
-        Some(at) => format!("{}{footer_html}\n{}", &c.html[..at], &c.html[at..]),
-        None => format!("{}{footer_html}", c.html),
-    };
     let html_part = SinglePart::builder()
         .header(ContentType::TEXT_HTML)
-        .body(html);
+        .body(c.html.clone());
     let mut parts = MultiPart::alternative().singlepart(
         SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
-            .body(text),
+            .body(c.text.clone()),
     );
     parts = if c.images.is_empty() {
         parts.singlepart(html_part)

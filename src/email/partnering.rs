@@ -4,7 +4,7 @@
 
 use askama::Template;
 
-use super::{Composed, Subject};
+use super::{Composed, Footer, Sender, Subject};
 use crate::db::events::EventDetails;
 use crate::db::partnering::{Profile, Request};
 use crate::db::registrations::Registration;
@@ -24,6 +24,7 @@ pub struct RequestMail<'a> {
     pub page_url: &'a str,
     pub message_key: &'a str,
     pub host: &'a str,
+    pub sender: &'a Sender<'a>,
 }
 
 struct Body<'a> {
@@ -37,7 +38,7 @@ struct Body<'a> {
     seek_categories: String,
     message: &'a str,
     page_url: &'a str,
-    footer: &'a str,
+    footer: Footer<'a>,
     label_company: &'a str,
     label_offer: &'a str,
     label_seek: &'a str,
@@ -94,7 +95,7 @@ pub fn compose(m: &RequestMail<'_>) -> Result<Composed, askama::Error> {
         seek_categories: labels(lang, &m.other.seek_categories),
         message: m.request.message.trim(),
         page_url: m.page_url,
-        footer: t(lang, "mail.footer_partnering"),
+        footer: Footer::new(lang, "mail.footer_partnering", m.sender),
         label_company: t(lang, "partnering.company"),
         label_offer: t(lang, "partnering.offer"),
         label_seek: t(lang, "partnering.seek"),

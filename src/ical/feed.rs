@@ -203,7 +203,7 @@ pub fn write_vevent(
         description.push_str(&format!("\n\n{}: {link}", t(lang, "event.join_online")));
     }
     w.text("DESCRIPTION", &[("LANGUAGE", lang.as_str())], &description);
-    let places: Vec<String> = d
+    let mut places: Vec<String> = d
         .rooms
         .iter()
         .map(|(room, venue)| {
@@ -215,15 +215,15 @@ pub fn write_vevent(
             )
         })
         .collect();
-    let mut places = places;
     if e.online_url.is_some() {
         // Where an online part is: said to everyone, linked for guests only.
-        let online = match (&e.online_platform, join) {
-            (Some(p), Some(link)) => format!("{} ({p}) {link}", t(lang, "attendance.online")),
-            (None, Some(link)) => format!("{} {link}", t(lang, "attendance.online")),
-            (Some(p), None) => format!("{} ({p})", t(lang, "attendance.online")),
-            (None, None) => t(lang, "attendance.online").to_owned(),
-        };
+        let mut online = t(lang, "attendance.online").to_owned();
+        if let Some(p) = &e.online_platform {
+            online.push_str(&format!(" ({p})"));
+        }
+        if let Some(link) = join {
+            online.push_str(&format!(" {link}"));
+        }
         places.push(online);
     }
     if !places.is_empty() {

@@ -13,14 +13,12 @@ use crate::email::{self, Links, MailInput};
 use crate::i18n::t;
 
 impl Worker {
-    /// Who every message is from, in the recipient's language.
-    pub(super) fn sender(&self, lang: Language) -> email::Sender<'_> {
+    /// Who every message is from and where questions go.
+    pub(super) fn sender(&self) -> email::Sender<'_> {
         email::Sender {
             from: &self.settings.mail_from,
-            site_name: t(lang, "site.name"),
             contact: &self.settings.contact_email,
             privacy_url: &self.privacy_url,
-            lang,
         }
     }
 
@@ -36,6 +34,7 @@ impl Worker {
         let token = self.keys.registration(&registration.id);
         let feed_token = self.keys.feed(&registration.email_key, feed_generation);
         let base = &self.settings.base_url;
+        let sender = self.sender();
         let input = MailInput {
             kind,
             registration,
@@ -58,13 +57,14 @@ impl Worker {
             ),
             base_url: base,
             host: &self.host,
-            from: &self.settings.mail_from,
+            sender: &sender,
         };
         let composed = email::compose(&input).map_err(|e| format!("composing: {e}"))?;
         let lang = Language::parse(&registration.language).unwrap_or_default();
         email::to_message(
             &composed,
-            &self.sender(lang),
+            &sender,
+            lang,
             &registration.name,
             &registration.email,
         )
@@ -89,6 +89,7 @@ impl Worker {
         } else {
             format!("{base}/meetings/{}", token.expose())
         };
+        let sender = self.sender();
         let input = MeetingMail {
             kind,
             attendee,
@@ -104,7 +105,7 @@ impl Worker {
             },
             base_url: base,
             host: &self.host,
-            from: &self.settings.mail_from,
+            sender: &sender,
         };
         let composed = email::meeting::compose(&input).map_err(|e| format!("composing: {e}"))?;
         let lang = email::meeting::language(&input);
@@ -116,7 +117,7 @@ impl Worker {
         } else {
             (attendee.name.as_str(), attendee.email.as_str())
         };
-        email::to_message(&composed, &self.sender(lang), to_name, to)
+        email::to_message(&composed, &sender, lang, to_name, to)
             .map_err(|e| format!("building the message: {e}"))
     }
 }

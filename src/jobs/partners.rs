@@ -79,6 +79,7 @@ impl Worker {
             self.settings.base_url,
             token.expose()
         );
+        let sender = self.sender();
         let mail = email::partnering::RequestMail {
             kind: row.kind,
             to,
@@ -89,10 +90,11 @@ impl Worker {
             page_url: &page_url,
             message_key: row.id.as_str(),
             host: &self.host,
+            sender: &sender,
         };
         let composed = email::partnering::compose(&mail).map_err(|e| format!("composing: {e}"))?;
         let lang = Language::parse(&to.language).unwrap_or_default();
-        email::to_message(&composed, &self.sender(lang), &to.name, &to.email)
+        email::to_message(&composed, &sender, lang, &to.name, &to.email)
             .map_err(|e| format!("building the message: {e}"))
     }
 }

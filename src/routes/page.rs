@@ -137,9 +137,7 @@ impl PageContext {
             base_url,
             flash,
             new_flash: None,
-            privacy_url: settings
-                .and_then(|s| s.privacy_url.clone())
-                .unwrap_or_else(|| "/privacy".to_owned()),
+            privacy_url: settings.map_or_else(|| "/privacy".to_owned(), Settings::privacy_url),
         }
     }
 
@@ -157,11 +155,7 @@ impl PageContext {
 
     /// The message the previous action left, in the page's language.
     pub fn flash(&self) -> Option<&str> {
-        self.flash.as_deref().map(|k| self.t_owned(k))
-    }
-
-    fn t_owned<'a>(&self, key: &'a str) -> &'a str {
-        crate::i18n::t(self.lang, key)
+        self.flash.as_deref().map(|k| self.t(k))
     }
 
     /// The 303 after an action, with a message for the next page.

@@ -267,6 +267,7 @@ async fn confirm_cancel(
     let token = token.into_inner();
     let (keys, t2) = (state.keys.clone(), token.clone());
     let m = service::run(&state.pool, move |conn| svc::manage(conn, &keys, &t2)).await?;
+    let ctx = ctx.for_guest(&m.registration.language);
     if m.registration.status == RegistrationStatus::Cancelled {
         return Ok(ctx.see_other(&format!("/registrations/{token}")));
     }
@@ -299,14 +300,15 @@ async fn confirm_delete(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t2 = token.clone();
-    let (email, count) = service::run(&state.pool, move |conn| svc::data_of(conn, &t2)).await?;
+    let (r, count) = service::run(&state.pool, move |conn| svc::data_of(conn, &t2)).await?;
+    let ctx = ctx.for_guest(&r.language);
     ctx.render(&super::ConfirmPage {
         ctx: &ctx,
         title: ctx.t("confirm.delete_title").to_owned(),
         text: vec![crate::i18n::format(
             ctx.lang,
             "confirm.delete_text",
-            &[("email", email), ("count", count.to_string())],
+            &[("email", r.email), ("count", count.to_string())],
         )],
         action: format!("/registrations/{token}/delete"),
         button: ctx.t("confirm.yes_delete").to_owned(),

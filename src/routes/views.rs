@@ -95,27 +95,31 @@ impl EventView {
         let (starts_at, ends_at) = (to_utc(e.starts_at), to_utc(e.ends_at));
         let kind = t(lang, e.kind.label_key());
         let status = e.status;
-        let registration = match (
+        let (opens, closes) = (
             e.registration_opens_at.map(to_utc),
             e.registration_closes_at.map(to_utc),
-        ) {
-            (Some(o), Some(c)) => Some(format_range(lang, o, c, TimeZone::TOKYO)),
+        );
+        let registration_in = |zone: TimeZone| match (opens, closes) {
+            (Some(o), Some(c)) => Some(format_range(lang, o, c, zone)),
             (None, Some(c)) => Some(format!(
-                "{} {}{}",
+                "{} {}",
                 t(lang, "event.registration_until"),
-                format_instant(lang, c, TimeZone::TOKYO),
-                // A guest abroad reads the deadline in their own time too.
-                ctx.viewer_zone
-                    .map(|z| format!(" ({})", format_instant(lang, c, z)))
-                    .unwrap_or_default()
+                format_instant(lang, c, zone)
             )),
             (Some(o), None) => Some(format!(
                 "{} {}",
                 t(lang, "event.registration_from"),
-                format_instant(lang, o, TimeZone::TOKYO)
+                format_instant(lang, o, zone)
             )),
             (None, None) => None,
         };
+        // A guest abroad reads the registration window in their own time too.
+        let registration = registration_in(TimeZone::TOKYO).map(|jst| {
+            match ctx.viewer_zone.and_then(registration_in) {
+                Some(local) => format!("{jst} ({local})"),
+                None => jst,
+            }
+        });
         let attendance = match d.attendance() {
             crate::domain::Attendance::InPerson => None,
             a => Some(match &e.online_platform {

@@ -325,10 +325,25 @@ async fn guests_are_checked_in_through_the_qr_link(backend: Backend) {
         .find(|a| a.content_type().is_some_and(|c| c.subtype() == Some("png")))
         .expect("an inline PNG");
     assert!(png.contents().starts_with(b"\x89PNG\r\n\x1a\n"));
+    // Replies and questions go to the contact address; the footer links
+    // the privacy notice, which is there in both languages.
+    let contact = &app.settings.contact_email;
+    let reply_to = parsed
+        .reply_to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address());
+    assert_eq!(reply_to, Some(contact.as_str()));
+    let text = parsed.body_text(0).unwrap();
     assert!(
-        raw.contains("Reply-To"),
-        "replies go to the contact address"
+        text.contains(&format!("お問い合わせ: {contact}"))
+            && text.contains("個人情報の取り扱いについて: http://127.0.0.1:8080/privacy"),
+        "{text}"
     );
+    for (lang, heading) in [("ja", "保存期間"), ("en", "How long")] {
+        let (status, page) = app.page(&format!("/privacy?lang={lang}"), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(heading), "{page}");
+    }
     let link = check_in_link(yamada);
     let path = app.local(&link);
 
@@ -351,7 +366,13 @@ async fn guests_are_checked_in_through_the_qr_link(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_ne!(r.status(), StatusCode::OK);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sent to sign in");
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/admin/login"),
+    );
     let (_, list) = app
         .api_get("/api/v1/events/regen-seminar/registrations")
         .await;
@@ -435,6 +456,25 @@ async fn guests_are_checked_in_through_the_qr_link(backend: Backend) {
         manage.contains("<svg") && manage.contains("/check-in/"),
         "{manage}"
     );
+
+    // Registrations stored before check-in links existed get theirs when
+    // the service starts (the link keys are read).
+    let (pool, settings) = (app.pool.clone(), app.settings.clone());
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use musubi::db::schema::registrations;
+        let mut conn = pool.get().unwrap();
+        diesel::update(registrations::table)
+            .set(registrations::check_in_hash.eq(None::<String>))
+            .execute(&mut *conn)
+            .unwrap();
+        drop(conn);
+        musubi::startup::link_keys(&settings, &pool).unwrap();
+    })
+    .await
+    .unwrap();
+    let again = app.browse(&path).await;
+    assert!(again.contains("山田 太郎"), "the old link works again");
 }
 
 async fn the_join_link_reaches_confirmed_guests_only(backend: Backend) {
@@ -520,7 +560,10 @@ async fn destructive_actions_ask_first_and_say_what_happened(backend: Backend) {
 
     // "Delete my data" says what goes, and deletes nothing until pressed.
     let ask = app.browse(&format!("{manage}/delete")).await;
-    assert!(ask.contains("abe@example.jp") && ask.contains("1"), "{ask}");
+    assert!(
+        ask.contains("abe@example.jp") && ask.contains("申込 1 件"),
+        "{ask}"
+    );
     let (_, list) = app
         .api_get("/api/v1/events/regen-seminar/registrations")
         .await;
@@ -529,7 +572,7 @@ async fn destructive_actions_ask_first_and_say_what_happened(backend: Backend) {
     // Cancelling the event asks, naming how many guests are mailed.
     login(&app).await;
     let ask = app.browse("/admin/events/regen-seminar/cancel").await;
-    assert!(ask.contains("3"), "{ask}");
+    assert!(ask.contains("申込中の 3 名"), "{ask}");
     let (_, event) = app.api_get("/api/v1/events/regen-seminar").await;
     assert_eq!(event["status"], "published", "asking changed nothing");
     let r = app.press("/admin/events/regen-seminar/cancel", &ask).await;
@@ -573,6 +616,16 @@ async fn destructive_actions_ask_first_and_say_what_happened(backend: Backend) {
     .await;
     assert_eq!(status, StatusCode::OK, "{again}");
     app.send_all_mail().await;
+
+    // Restored again without ticking the box: nobody is mailed.
+    let before = app.smtp.received().len();
+    let ask = app.browse("/admin/events/regen-seminar/restore").await;
+    let r = app.press("/admin/events/regen-seminar/restore", &ask).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, event) = app.api_get("/api/v1/events/regen-seminar").await;
+    assert_eq!(event["status"], "draft");
+    app.send_all_mail().await;
+    assert_eq!(app.smtp.received().len(), before, "no mail without the box");
 }
 
 async fn blank_reminders_mean_none_and_languages_follow_the_guest(backend: Backend) {

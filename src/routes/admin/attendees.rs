@@ -21,35 +21,15 @@ use crate::service::registrations::attendees::{
 };
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events/{slug}/registrations", web::get().to(list))
+    let base = "/events/{slug}/registrations";
+    cfg.route(base, web::get().to(list))
+        .route(&format!("{base}.{{format}}"), web::get().to(export))
+        .route(&format!("{base}/print"), web::get().to(print_list))
         .route(
-            "/events/{slug}/registrations.csv",
-            web::get().to(export_csv),
-        )
-        .route(
-            "/events/{slug}/registrations.xlsx",
-            web::get().to(export_xlsx),
-        )
-        .route(
-            "/events/{slug}/registrations/print",
-            web::get().to(print_list),
-        )
-        .route(
-            "/events/{slug}/registrations/{id}/cancel",
+            &format!("{base}/{{id}}/cancel"),
             web::get().to(confirm_cancel),
         )
-        .route(
-            "/events/{slug}/registrations/{id}/cancel",
-            web::post().to(cancel),
-        )
-        .route(
-            "/events/{slug}/registrations/{id}/move-up",
-            web::post().to(move_up),
-        )
-        .route(
-            "/events/{slug}/registrations/{id}/check-in",
-            web::post().to(check_in),
-        );
+        .route(&format!("{base}/{{id}}/{{action}}"), web::post().to(act));
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,8 +51,9 @@ impl ListQuery {
         self.q.clone().unwrap_or_default()
     }
 
-    /// The list's own URL with these filters (where actions return).
-    fn back(&self, slug: &str) -> String {
+    /// The filters as a query string (empty without filters), which the
+    /// list's actions carry so that they return to the same view.
+    fn query_string(&self) -> String {
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         if let Some(s) = self.status() {
             out.append_pair("status", s.as_str());
@@ -80,11 +61,14 @@ impl ListQuery {
         if let Some(q) = self.q.as_deref().filter(|q| !q.trim().is_empty()) {
             out.append_pair("q", q);
         }
-        let query = out.finish();
-        if query.is_empty() {
-            format!("/admin/events/{slug}/registrations")
-        } else {
-            format!("/admin/events/{slug}/registrations?{query}")
+        out.finish()
+    }
+
+    /// The list's own URL with these filters (where actions return).
+    fn back(&self, slug: &str) -> String {
+        match self.query_string() {
+            q if q.is_empty() => format!("/admin/events/{slug}/registrations"),
+            q => format!("/admin/events/{slug}/registrations?{q}"),
         }
     }
 }
@@ -138,7 +122,7 @@ struct ListPage<'a> {
     filters: Vec<(String, String, bool)>,
     query: String,
     /// The filters as a query string, for the actions to return to them.
-    back_query: String,
+    filters_query: String,
     counts: svc::Counts,
     capacity: Option<i32>,
 }
@@ -188,11 +172,7 @@ async fn list(
         ),
         filters,
         query: query.query(),
-        back_query: query
-            .back(&slug)
-            .split_once('?')
-            .map(|(_, q)| q.to_owned())
-            .unwrap_or_default(),
+        filters_query: query.query_string(),
         capacity: page.event.capacity,
         counts,
         slug,
@@ -203,41 +183,30 @@ async fn load_all(state: &AppState, slug: String) -> Result<AttendeePage, AppErr
     service::run(&state.pool, move |conn| svc::search(conn, &slug, None, "")).await
 }
 
-/// The attendee list for Excel in Japan: UTF-8 with BOM, CRLF, the header
-/// in the page's language.
-async fn export_csv(
+/// The attendee list as a file: `csv` for Excel in Japan (UTF-8 with BOM,
+/// CRLF) or `xlsx`, the header in the page's language.
+async fn export(
     state: web::Data<AppState>,
     ctx: PageContext,
     _user: AdminUser,
-    slug: web::Path<String>,
+    path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
+    let (slug, format) = path.into_inner();
+    if !matches!(format.as_str(), "csv" | "xlsx") {
+        return Err(AppError::NotFound);
+    }
     let page = load_all(&state, slug.clone()).await?;
-    let body = service::export::csv(&svc::table(&page.attendees, ctx.lang));
-    Ok(super::download(
-        body,
-        &format!("{slug}-attendees.csv"),
-        super::CSV,
-    ))
-}
-
-async fn export_xlsx(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    _user: AdminUser,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let page = load_all(&state, slug.clone()).await?;
-    let body = service::export::xlsx(
-        ctx.t("attendees.title"),
-        &svc::table(&page.attendees, ctx.lang),
-    )?;
-    Ok(super::download(
-        body,
-        &format!("{slug}-attendees.xlsx"),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ))
+    let rows = svc::table(&page.attendees, ctx.lang);
+    let name = format!("{slug}-attendees.{format}");
+    Ok(if format == "csv" {
+        super::download(service::export::csv(&rows), &name, super::CSV)
+    } else {
+        super::download(
+            service::export::xlsx(ctx.t("attendees.title"), &rows)?,
+            &name,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    })
 }
 
 #[derive(Template)]
@@ -285,14 +254,8 @@ async fn confirm_cancel(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let (s2, id2) = (slug.clone(), id.clone());
-    let page = service::run(&state.pool, move |conn| svc::search(conn, &s2, None, "")).await?;
-    let a = page
-        .attendees
-        .iter()
-        .find(|a| a.registration.id.as_str() == id2)
-        .ok_or(AppError::NotFound)?;
-    let r = &a.registration;
-    let title = ctx.pick(&page.event.title_ja, &page.event.title_en);
+    let (event, r) = service::run(&state.pool, move |conn| svc::of_event(conn, &s2, &id2)).await?;
+    let title = ctx.pick(&event.title_ja, &event.title_en);
     let mut text = vec![format(
         ctx.lang,
         "confirm.cancel_by_organizer_text",
@@ -303,89 +266,56 @@ async fn confirm_cancel(
         ],
     )];
     if r.status == RegistrationStatus::Confirmed {
-        text.push(ctx.t("confirm.seat_goes").to_owned());
+        text.push(ctx.t("confirm.seat_goes_to_waitlist").to_owned());
     }
-    let back = query.back(&slug);
     ctx.render(&ConfirmPage {
         ctx: &ctx,
         title: ctx.t("confirm.cancel_by_organizer_title").to_owned(),
         text,
         action: format!(
             "/admin/events/{slug}/registrations/{id}/cancel?{}",
-            back.split_once('?').map_or("", |(_, q)| q)
+            query.query_string()
         ),
         button: ctx.t("attendees.cancel").to_owned(),
         danger: true,
         option: None,
-        back,
+        back: query.back(&slug),
     })
 }
 
-async fn cancel(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    _user: AdminUser,
-    path: web::Path<(String, String)>,
-    query: web::Query<ListQuery>,
-    form: CsrfForm<Button>,
-) -> Result<HttpResponse, AppError> {
-    form.into_inner()?;
-    let (slug, id) = path.into_inner();
-    let s2 = slug.clone();
-    service::run(&state.pool, move |conn| {
-        svc::cancel_by_organizer(conn, &s2, &id)
-    })
-    .await?;
-    Ok(ctx.see_other_with(
-        &query.back(&slug),
-        "flash.registration_cancelled_by_organizer",
-    ))
-}
-
-async fn move_up(
-    state: web::Data<AppState>,
-    ctx: PageContext,
-    _user: AdminUser,
-    path: web::Path<(String, String)>,
-    query: web::Query<ListQuery>,
-    form: CsrfForm<Button>,
-) -> Result<HttpResponse, AppError> {
-    form.into_inner()?;
-    let (slug, id) = path.into_inner();
-    let s2 = slug.clone();
-    let moved = service::run(&state.pool, move |conn| svc::move_up(conn, &s2, &id)).await?;
-    Ok(ctx.see_other_with(
-        &query.back(&slug),
-        match moved {
-            MovedUp::Confirmed => "flash.moved_up_confirmed",
-            MovedUp::FirstInLine => "flash.moved_up_first",
-        },
-    ))
-}
-
-/// Checks in a guest found by the search box (no code at hand).
-async fn check_in(
+/// The list's buttons: `cancel` (pressed on its confirmation page),
+/// `move-up` and `check-in` (a guest found by the search box, no code at
+/// hand). Each returns to the list as it was filtered, with a message.
+#[tracing::instrument(skip(state, ctx, user, query, form))]
+async fn act(
     state: web::Data<AppState>,
     ctx: PageContext,
     user: AdminUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, String, String)>,
     query: web::Query<ListQuery>,
     form: CsrfForm<Button>,
 ) -> Result<HttpResponse, AppError> {
     form.into_inner()?;
-    let (slug, id) = path.into_inner();
-    let s2 = slug.clone();
-    let by = user.0.id.clone();
-    let outcome = service::run(&state.pool, move |conn| {
-        svc::check_in_by_id(conn, &s2, &id, &by)
+    let (slug, id, action) = path.into_inner();
+    let (s2, by) = (slug.clone(), user.0.id.clone());
+    let flash = service::run(&state.pool, move |conn| {
+        Ok(match action.as_str() {
+            "cancel" => {
+                svc::cancel_by_organizer(conn, &s2, &id)?;
+                "flash.registration_cancelled_by_organizer"
+            }
+            "move-up" => match svc::move_up(conn, &s2, &id)? {
+                MovedUp::Confirmed => "flash.moved_up_confirmed",
+                MovedUp::FirstInLine => "flash.moved_up_first",
+            },
+            "check-in" => match svc::check_in_by_id(conn, &s2, &id, &by)? {
+                CheckIn::Done(_) => "flash.checked_in",
+                CheckIn::Already(_) => "flash.already_checked_in",
+                CheckIn::NoSeat(_) => "flash.no_seat",
+            },
+            _ => return Err(AppError::NotFound),
+        })
     })
     .await?;
-    Ok(ctx.see_other_with(
-        &query.back(&slug),
-        match outcome {
-            CheckIn::Done(_) => "flash.checked_in",
-            CheckIn::Already(_) => "flash.already_checked_in",
-            CheckIn::NoSeat(_) => "flash.no_seat",
-        },
-    ))
+    Ok(ctx.see_other_with(&query.back(&slug), flash))
 }

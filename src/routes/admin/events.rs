@@ -271,9 +271,7 @@ async fn event_and_counts(
 ) -> Result<(EventDetails, Counts), AppError> {
     service::run(&state.pool, move |conn| {
         let details = events::load(conn, &slug)?;
-        let counts = attendees::counts(conn)?
-            .remove(&details.event.id)
-            .unwrap_or_default();
+        let counts = attendees::counts_of(conn, &details.event.id)?;
         Ok((details, counts))
     })
     .await
@@ -370,9 +368,6 @@ async fn restore(
     let notify = form.into_inner()?.notify.unwrap_or(false);
     let slug = slug.into_inner();
     let s2 = slug.clone();
-    let result = service::run(&state.pool, move |conn| events::restore(conn, &s2, notify)).await;
-    match result {
-        Ok(_) => Ok(ctx.see_other_with("/admin", "flash.event_restored")),
-        Err(e) => Err(e),
-    }
+    service::run(&state.pool, move |conn| events::restore(conn, &s2, notify)).await?;
+    Ok(ctx.see_other_with("/admin", "flash.event_restored"))
 }

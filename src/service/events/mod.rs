@@ -243,43 +243,30 @@ pub fn cancel(conn: &mut DbConn, slug: &str) -> Result<EventDetails, AppError> {
         if e.status == EventStatus::Cancelled {
             return Ok(current);
         }
-        let room_ids: Vec<&RoomId> = current.rooms.iter().map(|(r, _)| &r.id).collect();
-        bookings::set(
-            conn,
-            Holder::Event(&e.id),
-            &room_ids,
-            e.starts_at,
-            e.ends_at,
-            false,
-        )?;
-        edb::update(
-            conn,
-            &e.id,
-            &EventChanges {
-                slug: &e.slug,
-                title_ja: &e.title_ja,
-                title_en: &e.title_en,
-                description_ja: &e.description_ja,
-                description_en: &e.description_en,
-                kind: e.kind,
-                starts_at: e.starts_at,
-                ends_at: e.ends_at,
-                time_zone: &e.time_zone,
-                capacity: e.capacity,
-                registration_opens_at: e.registration_opens_at,
-                registration_closes_at: e.registration_closes_at,
-                status: EventStatus::Cancelled,
-                reminder_offsets: &e.reminder_offsets,
-                online_url: e.online_url.as_deref(),
-                online_platform: e.online_platform.as_deref(),
-                revision: e.revision + 1,
-                updated_at: db::now(),
-            },
-        )?;
+        move_to(conn, &current, EventStatus::Cancelled)?;
         let after = load(conn, slug)?;
         super::registrations::event_cancelled(conn, &after.event)?;
         Ok(after)
     })
+}
+
+/// Cancels an event or takes its cancellation back: its rooms are freed
+/// or booked again (409 when another booking took one meanwhile), and its
+/// revision rises; nothing else changes.
+fn move_to(conn: &mut DbConn, current: &EventDetails, status: EventStatus) -> Result<(), AppError> {
+    let e = &current.event;
+    let room_ids: Vec<&RoomId> = current.rooms.iter().map(|(r, _)| &r.id).collect();
+    let booked = status != EventStatus::Cancelled;
+    bookings::set(
+        conn,
+        Holder::Event(&e.id),
+        &room_ids,
+        e.starts_at,
+        e.ends_at,
+        booked,
+    )?;
+    edb::set_status(conn, &e.id, status, e.revision + 1, db::now())?;
+    Ok(())
 }
 
 /// Takes a cancellation back: the event returns as a draft (so the
@@ -299,39 +286,7 @@ pub fn restore(conn: &mut DbConn, slug: &str, notify: bool) -> Result<EventDetai
                 Invalid::new("conflict.event_not_cancelled"),
             ));
         }
-        let room_ids: Vec<&RoomId> = current.rooms.iter().map(|(r, _)| &r.id).collect();
-        bookings::set(
-            conn,
-            Holder::Event(&e.id),
-            &room_ids,
-            e.starts_at,
-            e.ends_at,
-            true,
-        )?;
-        edb::update(
-            conn,
-            &e.id,
-            &EventChanges {
-                slug: &e.slug,
-                title_ja: &e.title_ja,
-                title_en: &e.title_en,
-                description_ja: &e.description_ja,
-                description_en: &e.description_en,
-                kind: e.kind,
-                starts_at: e.starts_at,
-                ends_at: e.ends_at,
-                time_zone: &e.time_zone,
-                capacity: e.capacity,
-                registration_opens_at: e.registration_opens_at,
-                registration_closes_at: e.registration_closes_at,
-                status: EventStatus::Draft,
-                reminder_offsets: &e.reminder_offsets,
-                online_url: e.online_url.as_deref(),
-                online_platform: e.online_platform.as_deref(),
-                revision: e.revision + 1,
-                updated_at: db::now(),
-            },
-        )?;
+        move_to(conn, &current, EventStatus::Draft)?;
         let after = load(conn, slug)?;
         if notify {
             super::registrations::event_restored(conn, &after.event)?;

@@ -147,8 +147,19 @@ pub fn fold(text: &str) -> String {
 
 /// Counts per event (events without guests are absent).
 pub fn counts(conn: &mut DbConn) -> Result<HashMap<EventId, Counts>, AppError> {
+    Ok(counted(rdb::counts(conn, None)?))
+}
+
+/// The counts of one event.
+pub fn counts_of(conn: &mut DbConn, event_id: &EventId) -> Result<Counts, AppError> {
+    Ok(counted(rdb::counts(conn, Some(event_id))?)
+        .remove(event_id)
+        .unwrap_or_default())
+}
+
+fn counted(rows: Vec<(EventId, RegistrationStatus, i64, i64)>) -> HashMap<EventId, Counts> {
     let mut out: HashMap<EventId, Counts> = HashMap::new();
-    for (event_id, status, n, checked_in) in rdb::counts(conn)? {
+    for (event_id, status, n, checked_in) in rows {
         let c = out.entry(event_id).or_default();
         match status {
             RegistrationStatus::Confirmed => c.confirmed += n,
@@ -157,11 +168,15 @@ pub fn counts(conn: &mut DbConn) -> Result<HashMap<EventId, Counts>, AppError> {
         }
         c.checked_in += checked_in;
     }
-    Ok(out)
+    out
 }
 
 /// A registration of this event by its id (404 when it belongs to another).
-fn of_event(conn: &mut DbConn, slug: &str, id: &str) -> Result<(Event, Registration), AppError> {
+pub fn of_event(
+    conn: &mut DbConn,
+    slug: &str,
+    id: &str,
+) -> Result<(Event, Registration), AppError> {
     let event = event(conn, slug)?;
     let registration = rdb::find(conn, &RegistrationId::from(id))?
         .filter(|r| r.event_id == event.id)
@@ -291,10 +306,13 @@ pub fn check_in_path(keys: &LinkKeys, id: &RegistrationId) -> String {
 }
 
 /// Fills the check-in hash of registrations stored before check-in links
-/// existed (once, at start-up).
+/// existed (at start-up; once there are none, one read and no write).
 pub fn backfill_check_in(conn: &mut DbConn, keys: &LinkKeys) -> Result<usize, AppError> {
+    let ids = rdb::without_check_in_hash(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
     write_tx(conn, |conn| {
-        let ids = rdb::without_check_in_hash(conn)?;
         for id in &ids {
             rdb::set_check_in_hash(conn, id, keys.check_in(id).hash().as_str())?;
         }

@@ -150,12 +150,12 @@ pub fn delete_data(conn: &mut DbConn, token: &str) -> Result<usize, AppError> {
     })
 }
 
-/// What "delete my data" would delete: the email and how many
-/// registrations (all events) it holds.
-pub fn data_of(conn: &mut DbConn, token: &str) -> Result<(String, usize), AppError> {
+/// What "delete my data" would delete: the registration behind the link
+/// and how many registrations (all events) its email holds.
+pub fn data_of(conn: &mut DbConn, token: &str) -> Result<(Registration, usize), AppError> {
     let registration = by_token(conn, token)?;
-    let all = rdb::for_email(conn, &registration.email_key)?;
-    Ok((registration.email, all.len()))
+    let count = rdb::for_email(conn, &registration.email_key)?.len();
+    Ok((registration, count))
 }
 
 /// The email behind a personal feed token.
