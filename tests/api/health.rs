@@ -29,7 +29,7 @@ async fn healthz_answers_503_when_postgres_refuses_connections() {
     let musubi::config::DatabaseUrl::Postgres(url) = &app.database_url else {
         unreachable!()
     };
-    let name = url.rsplit('/').next().unwrap().to_owned();
+    let name = url::Url::parse(url).unwrap().path()[1..].to_owned();
     let mut admin = PgConnection::establish(&postgres_admin_url()).unwrap();
     diesel::sql_query(format!(
         "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
