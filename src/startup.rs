@@ -81,6 +81,7 @@ impl Application {
         });
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(middleware::from_fn(crate::routes::error_pages))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(
                     crate::http::hardening::security_headers,

@@ -33,7 +33,9 @@ macro_rules! stored_as_text {
 }
 
 mod country;
+mod country_table;
 mod email;
+pub mod holidays;
 mod ids;
 mod kinds;
 mod language;
@@ -73,6 +75,9 @@ pub use website::{JoinUrl, Website};
 pub struct Invalid {
     pub code: &'static str,
     pub args: Vec<(&'static str, String)>,
+    /// Slots whose value depends on the language (a room's or an event's
+    /// name): (name, Japanese, English).
+    pub localized: Vec<(&'static str, String, String)>,
 }
 
 impl Invalid {
@@ -80,6 +85,7 @@ impl Invalid {
         Self {
             code,
             args: Vec::new(),
+            localized: Vec::new(),
         }
     }
 
@@ -88,8 +94,20 @@ impl Invalid {
         self
     }
 
+    /// A slot filled in the message's language.
+    pub fn with_both(mut self, name: &'static str, ja: impl ToString, en: impl ToString) -> Self {
+        self.localized.push((name, ja.to_string(), en.to_string()));
+        self
+    }
+
     pub fn message(&self, lang: Language) -> String {
-        crate::i18n::format(lang, self.code, &self.args)
+        let mut args = self.args.clone();
+        args.extend(
+            self.localized
+                .iter()
+                .map(|(name, ja, en)| (*name, lang.pick(ja, en).to_owned())),
+        );
+        crate::i18n::format(lang, self.code, &args)
     }
 }
 

@@ -10,7 +10,7 @@ mod timefmt;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-pub use timefmt::{format_instant, format_range, format_time_short, month_title};
+pub use timefmt::{format_day_label, format_instant, format_range, format_time_short, month_title};
 
 use crate::domain::Language;
 

@@ -121,6 +121,24 @@ pub fn format_time_short(instant: DateTime<Utc>, zone: TimeZone) -> String {
     format!("{} {}", t.format("%H:%M"), zone_label(&t, zone))
 }
 
+/// A day of a month without its year: `12月23日(水)` / `Wed 23 Dec`.
+pub fn format_day_label(lang: Language, d: chrono::NaiveDate) -> String {
+    match lang {
+        Language::Ja => format!(
+            "{}月{}日({})",
+            d.month(),
+            d.day(),
+            JA_WEEKDAYS[d.weekday().num_days_from_monday() as usize]
+        ),
+        Language::En => format!(
+            "{} {} {}",
+            weekday_en(d.weekday()),
+            d.day(),
+            EN_MONTHS[d.month0() as usize]
+        ),
+    }
+}
+
 /// `2026年12月` / `December 2026`.
 pub fn month_title(lang: Language, year: i32, month: u32) -> String {
     match lang {

@@ -44,6 +44,8 @@ pub struct Field {
     pub sends_empty: bool,
     /// The `autocomplete` token of the input.
     pub autocomplete: Option<&'static str>,
+    /// A link to the privacy notice after the hint (the consent box).
+    pub privacy_link: bool,
 }
 
 impl Field {
@@ -71,11 +73,17 @@ impl Field {
             errors: Vec::new(),
             sends_empty: false,
             autocomplete: None,
+            privacy_link: false,
         }
     }
 
     pub fn sends_empty(mut self) -> Self {
         self.sends_empty = true;
+        self
+    }
+
+    pub fn with_privacy_link(mut self) -> Self {
+        self.privacy_link = true;
         self
     }
 

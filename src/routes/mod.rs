@@ -5,6 +5,7 @@ pub mod admin;
 mod check_in;
 mod confirm;
 mod csrf;
+mod error_pages;
 pub mod feeds;
 pub mod forms;
 pub mod health;
@@ -18,6 +19,7 @@ pub mod views;
 
 pub use confirm::ConfirmPage;
 pub use csrf::{Button, CsrfForm};
+pub use error_pages::error_pages;
 pub use page::{FeedLink, PageContext};
 
 use actix_web::http::header;
@@ -59,6 +61,43 @@ pub async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../static/site.css"))
+}
+
+/// The site's icon: two linked rings, 結び.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(include_str!("../../static/favicon.svg"))
+}
+
+/// The registration form's script (static/form.js).
+pub async fn form_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../static/form.js"))
+}
+
+/// Each country's time zones, `{"DE": ["Europe/Berlin", …], …}`, which
+/// form.js fetches when a guest picks a country.
+pub async fn country_zones() -> HttpResponse {
+    static BODY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let map: std::collections::BTreeMap<&str, &[&str]> =
+            crate::domain::Country::choices(crate::domain::Language::En)
+                .into_iter()
+                .filter_map(|(code, _)| {
+                    crate::domain::Country::parse(code)
+                        .ok()
+                        .map(|c| (code, c.zones()))
+                })
+                .collect();
+        serde_json::to_string(&map).unwrap_or_default()
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(BODY.as_str())
 }
 
 /// Unknown paths: JSON under `/api`, a page elsewhere.

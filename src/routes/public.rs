@@ -20,7 +20,14 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(calendar)
         .service(event_page)
         .service(venue_page)
-        .route("/static/site.css", web::get().to(super::stylesheet));
+        .route("/static/site.css", web::get().to(super::stylesheet))
+        .route("/static/form.js", web::get().to(super::form_script))
+        .route(
+            "/static/country-zones.json",
+            web::get().to(super::country_zones),
+        )
+        .route("/favicon.ico", web::get().to(super::favicon))
+        .route("/static/favicon.svg", web::get().to(super::favicon));
 }
 
 /// The zone pickers offer these; any IANA name works in `?tz=`.
@@ -80,9 +87,14 @@ async fn home(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpRespon
 #[derive(Debug, Clone)]
 struct DayCell {
     day: u32,
+    /// "12月23日（水）" or "Wed 23 Dec", for the agenda list on phones.
+    label: String,
     in_month: bool,
     today: bool,
-    weekend: bool,
+    /// "sat", "sun" or "holiday": Japanese calendars print Saturdays blue
+    /// and Sundays and public holidays red.
+    color: &'static str,
+    holiday: Option<&'static str>,
     entries: Vec<CalendarEntry>,
 }
 
@@ -165,14 +177,25 @@ async fn calendar(
         )
     })
     .await?;
+    let holidays = crate::domain::holidays::between(grid_start, grid_end);
     let mut cells: Vec<DayCell> = (0..days_in_grid)
         .map(|i| {
             let date = grid_start + Duration::days(i);
+            let holiday = holidays
+                .iter()
+                .find(|h| h.date == date)
+                .map(|h| h.name(ctx.lang));
             DayCell {
                 day: date.day(),
+                label: crate::i18n::format_day_label(ctx.lang, date),
                 in_month: date.month() == first.month(),
                 today: date == today,
-                weekend: i % 7 == 0 || i % 7 == 6,
+                color: match (holiday, i % 7) {
+                    (Some(_), _) | (None, 0) => "sun",
+                    (None, 6) => "sat",
+                    _ => "",
+                },
+                holiday,
                 entries: Vec::new(),
             }
         })

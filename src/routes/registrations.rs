@@ -6,12 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::forms::{Field, FieldKind, Form, FormErrors};
-use super::public::{COMMON_ZONES, EventPage};
+use super::public::EventPage;
 use super::views::{EventView, ZonedTime, zoned_times};
 use super::{Button, CsrfForm, FeedLink, PageContext};
 use crate::db::to_utc;
 use crate::domain::RegistrationStatus;
-use crate::domain::{EventStatus, Language, TimeZone};
+use crate::domain::{Country, EventStatus, Language, TimeZone};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::service::registrations::{self as svc, RegistrationFields};
@@ -45,21 +45,84 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Countries offered first in the form; any ISO 3166 code is accepted.
-const COMMON_COUNTRIES: &[&str] = &[
-    "JP", "US", "DE", "GB", "FR", "CH", "SE", "NL", "SG", "KR", "CN", "TW", "IN", "AU", "CA",
+/// Regions of the zone select, in the order shown: (zone name prefix,
+/// message key).
+const ZONE_REGIONS: &[(&[&str], &str)] = &[
+    (&["Asia"], "zone_region.asia"),
+    (&["Europe"], "zone_region.europe"),
+    (&["America"], "zone_region.americas"),
+    (&["Australia", "Pacific"], "zone_region.pacific"),
+    (&["Africa"], "zone_region.africa"),
+    (
+        &["Atlantic", "Indian", "Antarctica", "Arctic"],
+        "zone_region.other",
+    ),
 ];
+
+/// The time zone select: a group of the likely zones first (the visitor's
+/// own, the chosen country's, Tokyo, UTC), then every zone by region, each
+/// labelled with its city and its offset today ("Berlin (UTC+01:00)").
+/// With JavaScript, static/form.js refills the first group when the country
+/// changes and adds the browser's zone.
+pub fn zone_choices(
+    ctx: &PageContext,
+    country: Option<&str>,
+    chosen: Option<&str>,
+) -> Vec<(String, String)> {
+    let now = chrono::Utc::now();
+    let label = |zone: &str| {
+        let city = zone.rsplit('/').next().unwrap_or(zone).replace('_', " ");
+        let offset = TimeZone::parse(zone)
+            .map(|z| now.with_timezone(&z.tz()).format("%:z").to_string())
+            .unwrap_or_default();
+        if zone == "UTC" {
+            "UTC".to_owned()
+        } else {
+            format!("{city} (UTC{offset})")
+        }
+    };
+    let country_zones = country
+        .and_then(|c| Country::parse(c).ok())
+        .map(|c| c.zones())
+        .unwrap_or_default();
+    let mut likely: Vec<&str> = Vec::new();
+    let candidates = chosen
+        .into_iter()
+        .chain(ctx.viewer_zone.map(|z| z.name()))
+        .chain(country_zones.iter().copied())
+        .chain(["Asia/Tokyo", "UTC"]);
+    for zone in candidates {
+        if !likely.contains(&zone) && TimeZone::parse(zone).is_ok() {
+            likely.push(zone);
+        }
+    }
+    let mut out = vec![(
+        "optgroup:likely".to_owned(),
+        ctx.t("zone_region.likely").to_owned(),
+    )];
+    out.extend(likely.iter().map(|z| ((*z).to_owned(), label(z))));
+    let all = Country::all_zones();
+    for (prefixes, key) in ZONE_REGIONS {
+        out.push((format!("optgroup:{key}"), ctx.t(key).to_owned()));
+        let mut zones: Vec<(&str, String)> = all
+            .iter()
+            .filter(|z| prefixes.iter().any(|p| z.split('/').next() == Some(*p)))
+            .filter(|z| !likely.contains(z))
+            .map(|z| (*z, label(z)))
+            .collect();
+        zones.sort_by(|a, b| a.1.cmp(&b.1));
+        out.extend(zones.into_iter().map(|(z, l)| (z.to_owned(), l)));
+    }
+    out
+}
 
 /// The registration form, filled with `fields` (the guest's own input after
 /// an error; their language and zone preferences on first view).
 pub fn registration_form(ctx: &PageContext, slug: &str, fields: &RegistrationFields) -> Form {
-    let zones = COMMON_ZONES
-        .iter()
-        .map(|z| ((*z).to_owned(), (*z).to_owned()))
-        .collect();
-    let countries = COMMON_COUNTRIES
-        .iter()
-        .map(|c| ((*c).to_owned(), (*c).to_owned()))
+    let zones = zone_choices(ctx, fields.country.as_deref(), fields.time_zone.as_deref());
+    let countries = Country::choices(ctx.lang)
+        .into_iter()
+        .map(|(code, name)| (code.to_owned(), name.to_owned()))
         .collect();
     let languages = Language::ALL
         .iter()
@@ -71,17 +134,29 @@ pub fn registration_form(ctx: &PageContext, slug: &str, fields: &RegistrationFie
         fields,
         None,
     )
-    .field(Field::new("name", FieldKind::Text).required())
-    .field(Field::new("furigana", FieldKind::Text).hint("hint.furigana"))
-    .field(Field::new("email", FieldKind::Email).required())
-    .field(Field::new("organization", FieldKind::Text).required())
     .field(
-        Field::new("country", FieldKind::Choice(countries))
+        Field::new("name", FieldKind::Text)
             .required()
-            .hint("hint.country"),
+            .autocomplete("name"),
+    )
+    .field(Field::new("furigana", FieldKind::Text).hint("hint.furigana"))
+    .field(
+        Field::new("email", FieldKind::Email)
+            .required()
+            .autocomplete("email"),
     )
     .field(
-        Field::new("time_zone", FieldKind::Choice(zones))
+        Field::new("organization", FieldKind::Text)
+            .required()
+            .autocomplete("organization"),
+    )
+    .field(
+        Field::new("country", FieldKind::Select(countries))
+            .required()
+            .autocomplete("country"),
+    )
+    .field(
+        Field::new("time_zone", FieldKind::Select(zones))
             .required()
             .hint("hint.guest_time_zone"),
     )
@@ -89,7 +164,8 @@ pub fn registration_form(ctx: &PageContext, slug: &str, fields: &RegistrationFie
     .field(
         Field::new("consent", FieldKind::Checkbox)
             .required()
-            .hint("hint.consent"),
+            .hint("hint.consent")
+            .with_privacy_link(),
     )
 }
 

@@ -8,11 +8,22 @@ use crate::db::to_utc;
 use crate::domain::{EventStatus, TimeZone};
 use crate::i18n::{format_instant, format_range, t};
 
-/// One time line: the range in a zone, and that zone's name.
+/// One time line: the range in a zone, and where that zone is, as people
+/// say it ("日本時間" / "Japan time", "Berlin", "New York").
 #[derive(Debug, Clone)]
 pub struct ZonedTime {
     pub text: String,
-    pub zone: &'static str,
+    pub zone: String,
+}
+
+/// A zone as a reader names it: Japan time, or its city.
+pub fn zone_label(ctx: &PageContext, zone: TimeZone) -> String {
+    if zone == TimeZone::TOKYO {
+        ctx.t("zone.japan_time").to_owned()
+    } else {
+        let name = zone.name();
+        name.rsplit('/').next().unwrap_or(name).replace('_', " ")
+    }
 }
 
 /// The range in Asia/Tokyo first, then in the event's own zone, the
@@ -38,7 +49,7 @@ pub fn zoned_times(
         .into_iter()
         .map(|z| ZonedTime {
             text: format_range(ctx.lang, start, end, z),
-            zone: z.name(),
+            zone: zone_label(ctx, z),
         })
         .collect()
 }
@@ -85,6 +96,10 @@ pub struct EventView {
     pub revision: i32,
     /// "Online" or "Venue + online"; None for an event at a venue only.
     pub attendance: Option<String>,
+    /// What a card says of the seats: "full", "few", "closed" or "not_open"
+    /// (the class; the text is `availability.{class}`), or None while
+    /// seats are plentiful.
+    pub availability: Option<&'static str>,
 }
 
 impl EventView {
@@ -127,8 +142,24 @@ impl EventView {
                 None => t(lang, a.label_key()).to_owned(),
             }),
         };
+        let availability = match crate::service::registrations::closed_reason(e, crate::db::now()) {
+            _ if status == EventStatus::Cancelled => None,
+            Some("conflict.registration_not_open") => Some("not_open"),
+            Some(_) => Some("closed"),
+            None => e.capacity.and_then(|c| {
+                let left = c - e.confirmed_count;
+                if left <= 0 {
+                    Some("full")
+                } else if left <= 5 || left * 10 <= c {
+                    Some("few")
+                } else {
+                    None
+                }
+            }),
+        };
         Self {
             attendance,
+            availability,
             slug: e.slug.clone(),
             title: lang.pick(&e.title_ja, &e.title_en).to_owned(),
             other_title: lang.other().pick(&e.title_ja, &e.title_en).to_owned(),

@@ -34,25 +34,42 @@ pub fn ensure_rooms_free(
         return Ok(());
     };
     let room = rooms.iter().find(|(r, _)| &r.id == room_id);
-    let room_name = room
-        .map(|(r, v)| format!("{} {}", v.name_en, r.name_en))
-        .unwrap_or_else(|| room_id.to_string());
-    let (starts, ends, zone) = other.interval();
-    let when = crate::i18n::format_range(
-        Language::En,
-        to_utc(starts),
-        to_utc(ends),
-        TimeZone::from_stored(zone),
-    );
-    let holder = match other {
-        BookedBy::Event(e) => format!("{} ({})", e.title_en, e.slug),
-        BookedBy::Meeting(m) => format!("{} (meeting {})", m.title_en, m.id),
+    let room_name = |lang: Language| {
+        room.map(|(r, v)| {
+            format!(
+                "{} {}",
+                lang.pick(&v.name_ja, &v.name_en),
+                lang.pick(&r.name_ja, &r.name_en)
+            )
+        })
+        .unwrap_or_else(|| room_id.to_string())
     };
+    let (starts, ends, zone) = other.interval();
+    let when = |lang: Language| {
+        crate::i18n::format_range(
+            lang,
+            to_utc(starts),
+            to_utc(ends),
+            TimeZone::from_stored(zone),
+        )
+    };
+    let holder = |lang: Language| match other {
+        BookedBy::Event(e) => lang.pick(&e.title_ja, &e.title_en).to_owned(),
+        BookedBy::Meeting(m) => format!(
+            "{} ({})",
+            lang.pick(&m.title_ja, &m.title_en),
+            crate::i18n::t(lang, "conflict.a_meeting")
+        ),
+    };
+    let both = |f: &dyn Fn(Language) -> String| (f(Language::Ja), f(Language::En));
+    let (room_ja, room_en) = both(&room_name);
+    let (event_ja, event_en) = both(&holder);
+    let (when_ja, when_en) = both(&when);
     Err(AppError::conflict(
         Some(field),
         Invalid::new("conflict.room_booked")
-            .with("room", room_name)
-            .with("event", holder)
-            .with("when", when),
+            .with_both("room", room_ja, room_en)
+            .with_both("event", event_ja, event_en)
+            .with_both("when", when_ja, when_en),
     ))
 }

@@ -327,8 +327,8 @@ async fn organizers_manage_everything_through_forms(backend: Backend) {
     let (status, _, page) = post("/admin/events", token.clone(), clash).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
-        page.contains("Multipurpose Room") && page.contains("kento-forum"),
-        "{page}"
+        page.contains("多目的室") && page.contains("「健都フォーラム」"),
+        "the conflict names the room and the event in the page's language: {page}"
     );
     // A wall-clock time that does not exist in Berlin (spring forward).
     let mut gap = event.clone();

@@ -36,7 +36,7 @@ async fn a_room_cannot_be_double_booked(backend: Backend) {
     assert_eq!(error_fields(&body), ["room_ids"]);
     let message = body["fields"][0]["message"].as_str().unwrap();
     assert!(
-        message.contains("Hall") && message.contains("first"),
+        message.contains("Hall") && message.contains("\"Regenerative Medicine Seminar\""),
         "the message names the room and the other event: {message}"
     );
 

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod events_api;
 mod feeds;
+mod guest_pages;
 mod health;
 mod ical_roundtrip;
 mod mail;

@@ -298,7 +298,7 @@ async fn organizers_list_search_export_and_act_on_attendees(backend: Backend) {
 }
 
 /// The check-in link of a confirmation mail (the text under the QR code).
-fn check_in_link(mail: &crate::smtp::Received) -> String {
+pub fn check_in_link(mail: &crate::smtp::Received) -> String {
     let parsed = mail.parsed();
     let text = parsed.body_text(0).unwrap();
     text.split_whitespace()

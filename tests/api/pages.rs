@@ -54,7 +54,12 @@ async fn pages_speak_japanese_by_default_and_english_on_request(backend: Backend
 
     let (status, missing) = app.page("/events/no-such-event", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(missing.contains("Not found") && missing.contains("ページが見つかりません"));
+    assert!(missing.contains("ページが見つかりません") && missing.contains("<html lang=\"ja\">"));
+    let (status, missing) = app
+        .page("/events/no-such-event", Some("en-GB,en;q=0.8"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("Page not found") && !missing.contains("ページが見つかりません"));
 }
 
 async fn times_name_their_zone_and_the_visitors_own(backend: Backend) {

@@ -152,7 +152,7 @@ async fn the_manage_page_shows_both_zones_and_the_personal_feed(backend: Backend
     let page = app.browse(&manage).await;
     assert!(page.contains("JST"), "{page}");
     assert!(
-        page.contains("America/New_York"),
+        page.contains("EST <small>(New York)</small>"),
         "the guest's own zone: {page}"
     );
     assert!(page.contains("/events/partnering-day.ics"));

@@ -14,8 +14,8 @@ try {
   await page.fill("#name", "Anna Schmidt");
   await page.fill("#email", email);
   await page.fill("#organization", "Berlin Pharma GmbH");
-  await page.fill("#country", "DE");
-  await page.fill("#time_zone", "Europe/Berlin");
+  await page.selectOption("#country", "DE");
+  await page.selectOption("#time_zone", "Europe/Berlin");
   await page.selectOption("#language", "en");
   await page.check("#consent");
   await Promise.all([

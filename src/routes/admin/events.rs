@@ -39,7 +39,11 @@ fn event_form(
     let statuses =
         [EventStatus::Draft, EventStatus::Published].map(|s| (s.as_str(), s.label_key()));
     Form::new(action, "admin.save", fields, fields.revision)
-        .field(Field::new("slug", FieldKind::Text).required())
+        .field(
+            Field::new("slug", FieldKind::Text)
+                .required()
+                .hint("hint.slug_event"),
+        )
         .field(Field::new("title_ja", FieldKind::Text).required())
         .field(Field::new("title_en", FieldKind::Text).required())
         .field(Field::new("kind", FieldKind::Select(kind_options(ctx, kinds))).required())

@@ -27,7 +27,11 @@ fn organization_form(ctx: &PageContext, action: String, fields: &OrganizationFie
         .iter()
         .map(|k| (k.as_str(), k.label_key()));
     Form::new(action, "admin.save", fields, None)
-        .field(Field::new("slug", FieldKind::Text).required())
+        .field(
+            Field::new("slug", FieldKind::Text)
+                .required()
+                .hint("hint.slug_organization"),
+        )
         .field(Field::new("name_ja", FieldKind::Text).required())
         .field(Field::new("name_en", FieldKind::Text).required())
         .field(Field::new("kind", FieldKind::Select(kind_options(ctx, kinds))).required())

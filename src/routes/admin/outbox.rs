@@ -35,6 +35,8 @@ struct OutboxLine {
     due: String,
     error: String,
     retryable: bool,
+    /// The event's or meeting's title in the page's language, and its page.
+    about: Option<(String, String)>,
 }
 
 /// Mail waiting, failed or dead, with the error of its last try.
@@ -47,21 +49,28 @@ async fn outbox_page(
     let rows = overview
         .rows
         .into_iter()
-        .map(|(row, recipient)| OutboxLine {
-            retryable: matches!(row.status, OutboxStatus::Failed | OutboxStatus::Dead),
-            due: crate::i18n::format_instant(
-                ctx.lang,
-                crate::db::to_utc(row.due_at),
-                crate::domain::TimeZone::TOKYO,
-            ),
-            error: row.last_error.unwrap_or_default(),
-            id: row.id.to_string(),
-            kind: ctx.t(row.kind.label_key()).to_owned(),
-            recipient,
-            status: row.status.to_string(),
-            status_label: ctx.t(row.status.label_key()).to_owned(),
-            attempts: row.attempts,
-        })
+        .map(
+            |crate::service::outbox::OutboxEntry {
+                 row,
+                 recipient,
+                 about,
+             }| OutboxLine {
+                about: about.map(|(ja, en, href)| (ctx.pick(&ja, &en).to_owned(), href)),
+                retryable: matches!(row.status, OutboxStatus::Failed | OutboxStatus::Dead),
+                due: crate::i18n::format_instant(
+                    ctx.lang,
+                    crate::db::to_utc(row.due_at),
+                    crate::domain::TimeZone::TOKYO,
+                ),
+                error: row.last_error.unwrap_or_default(),
+                id: row.id.to_string(),
+                kind: ctx.t(row.kind.label_key()).to_owned(),
+                recipient,
+                status: row.status.to_string(),
+                status_label: ctx.t(row.status.label_key()).to_owned(),
+                attempts: row.attempts,
+            },
+        )
         .collect();
     ctx.render(&OutboxPage {
         ctx: &ctx,

@@ -25,7 +25,11 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 
 fn venue_form(action: String, fields: &VenueFields) -> Form {
     Form::new(action, "admin.save", fields, None)
-        .field(Field::new("slug", FieldKind::Text).required())
+        .field(
+            Field::new("slug", FieldKind::Text)
+                .required()
+                .hint("hint.slug_venue"),
+        )
         .field(Field::new("name_ja", FieldKind::Text).required())
         .field(Field::new("name_en", FieldKind::Text).required())
         .field(Field::new("address_ja", FieldKind::Text).required())

@@ -85,6 +85,7 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (r, day, items) = load(&state, token.clone()).await?;
+    let ctx = ctx.for_guest(&r.language);
     let labels = |stored: &str| {
         crate::service::partnering::profiles::categories(stored)
             .unwrap_or_default()

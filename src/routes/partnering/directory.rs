@@ -92,6 +92,8 @@ async fn show(
         Ok((loaded, entries))
     })
     .await?;
+    // The participant's pages are in the language they registered in.
+    let ctx = ctx.for_guest(&loaded.registration.language);
     let lines = entries
         .iter()
         .map(|e| {

@@ -243,6 +243,7 @@ async fn show(
     let token = token.into_inner();
     let t2 = token.clone();
     let loaded = service::run(&state.pool, move |conn| load(conn, &t2)).await?;
+    let ctx = ctx.for_guest(&loaded.registration.language);
     let notice = match query.done.as_deref() {
         Some("profile") => Some(ctx.t("partnering.profile_saved")),
         Some("sent") => Some(ctx.t("partnering.request_sent")),
@@ -275,7 +276,8 @@ async fn again(
     };
     let t2 = token.clone();
     let loaded = service::run(&state.pool, move |conn| load(conn, &t2)).await?;
-    ctx.render_status(status, &page(ctx, token, loaded, None, errors))
+    let ctx = ctx.for_guest(&loaded.registration.language);
+    ctx.render_status(status, &page(&ctx, token, loaded, None, errors))
 }
 
 async fn save_profile(
