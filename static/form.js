@@ -28,6 +28,14 @@
   }
   var browserZone = "";
   try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* old browser */ }
+  if (browserZone && !option(browserZone)) {
+    // Some browsers still report an older name (Asia/Calcutta, Europe/Kiev);
+    // the server knows those too, so offer it as it is.
+    var own = document.createElement("option");
+    own.value = browserZone;
+    own.textContent = browserZone.replace(/^.*\//, "").replace(/_/g, " ");
+    likely.insertBefore(own, likely.firstChild);
+  }
   if (browserZone) {
     suggest([browserZone]);
     // On a first view (no errors shown), the browser's zone is the best guess.

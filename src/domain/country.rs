@@ -3,6 +3,15 @@ use super::Invalid;
 use super::Language;
 use super::country_table::COUNTRIES;
 
+/// (code, Japanese name, reading, English name, zones).
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
 /// A country as its ISO 3166-1 alpha-2 code, uppercase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Country([u8; 2]);
@@ -28,19 +37,13 @@ impl Country {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
-    fn row(
-        &self,
-    ) -> &'static (
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static [&'static str],
-    ) {
+    fn row(&self) -> &'static Row {
+        // Only `parse` makes a Country, from a code of the table.
+        static UNKNOWN: Row = ("??", "?", "?", "?", &[]);
         COUNTRIES
             .iter()
             .find(|c| c.0.as_bytes() == self.0)
-            .expect("a parsed country is in the table")
+            .unwrap_or(&UNKNOWN)
     }
 
     /// The short name in `lang`: 韓国 / South Korea.
@@ -51,8 +54,9 @@ impl Country {
         }
     }
 
-    /// The country's zones in the tz database, most populous first
-    /// (empty for uninhabited territories).
+    /// The country's zones in the tz database: the one most of its people
+    /// live in first, then the database's order (empty for uninhabited
+    /// territories).
     pub fn zones(&self) -> &'static [&'static str] {
         self.row().4
     }

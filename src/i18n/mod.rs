@@ -41,11 +41,33 @@ pub fn t(lang: Language, key: &str) -> &str {
 }
 
 /// The message `key` with its `{name}` slots filled from `args`.
+/// Filled in one pass, so a value that itself contains `{name}` (an event
+/// titled "… {when}") is kept as typed.
 pub fn format(lang: Language, key: &str, args: &[(&str, String)]) -> String {
-    let mut text = t(lang, key).to_owned();
-    for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
+    let template = t(lang, key);
+    let mut text = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        text.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let slot = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            args.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, value)| (value, close))
+        });
+        match slot {
+            Some((value, close)) => {
+                text.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                text.push('{');
+                rest = after;
+            }
+        }
     }
+    text.push_str(rest);
     text
 }
 
@@ -56,6 +78,26 @@ pub fn has_key(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slots_are_filled_once_and_values_kept_as_typed() {
+        let args = [
+            ("room", "Hall {event}".to_owned()),
+            ("event", "Forum {when}".to_owned()),
+            ("when", "Tue 2 Dec".to_owned()),
+        ];
+        assert_eq!(
+            format(Language::En, "conflict.room_booked", &args),
+            "Hall {event} is already booked at this time by \"Forum {when}\" (Tue 2 Dec)."
+        );
+        // A slot without a value stays visible rather than vanishing.
+        assert_eq!(
+            format(Language::En, "conflict.room_booked", &[])
+                .matches('{')
+                .count(),
+            3
+        );
+    }
 
     #[test]
     fn every_message_has_both_languages_and_keys_are_unique() {

@@ -196,20 +196,48 @@ impl Worker {
         .await
     }
 
-    /// Sends one message.
+    /// Sends one message. It is composed on a blocking thread (rendering,
+    /// the invite, the QR code's PNG): several compose at once on every
+    /// core while this thread keeps the SMTP sessions going.
     pub(super) async fn deliver(
         &self,
         row: &OutboxRow,
         context: Option<Context>,
         now: DateTime<Utc>,
     ) -> Delivery {
-        let Some(context) = context else {
-            return Delivery::Skipped("recipient or subject deleted");
+        let worker = self.clone();
+        let owned = row.clone();
+        let built = tokio::task::spawn_blocking(move || worker.compose(&owned, context, now)).await;
+        let message = match built {
+            Ok(Ok(message)) => message,
+            Ok(Err(not_sent)) => return not_sent,
+            Err(e) => {
+                return Delivery::Failed {
+                    transient: false,
+                    error: format!("composing the message failed: {e}"),
+                };
+            }
         };
-        // A message that cannot be built will not build on a retry either.
-        let permanent = |error: String| Delivery::Failed {
-            transient: false,
-            error,
+        match self.mailer.send(&message, row.id.as_str()).await {
+            Ok(()) => Delivery::Sent,
+            Err(e) => Delivery::Failed {
+                transient: e.transient,
+                error: e.message,
+            },
+        }
+    }
+
+    /// The message of `row`, or why it is not sent: skipped (a reminder
+    /// after the start …) or failed for good (what cannot be built will not
+    /// build on a retry either).
+    fn compose(
+        &self,
+        row: &OutboxRow,
+        context: Option<Context>,
+        now: DateTime<Utc>,
+    ) -> Result<lettre::Message, Delivery> {
+        let Some(context) = context else {
+            return Err(Delivery::Skipped("recipient or subject deleted"));
         };
         let built = match context {
             Context::Guest {
@@ -218,7 +246,7 @@ impl Worker {
                 feed_generation,
             } => {
                 if let Some(why) = super::skip::guest(row.kind, &registration, &event, now) {
-                    return Delivery::Skipped(why);
+                    return Err(Delivery::Skipped(why));
                 }
                 self.guest_message(row, &registration, &event, feed_generation)
             }
@@ -228,7 +256,7 @@ impl Worker {
                 feed_generation,
             } => {
                 if let Some(why) = super::skip::attendee(row, &attendee, &meeting, now) {
-                    return Delivery::Skipped(why);
+                    return Err(Delivery::Skipped(why));
                 }
                 self.attendee_message(row, &attendee, &meeting, feed_generation)
             }
@@ -238,22 +266,15 @@ impl Worker {
                 request,
             } => {
                 if let Some(why) = super::skip::partner(row.kind, &request.request) {
-                    return Delivery::Skipped(why);
+                    return Err(Delivery::Skipped(why));
                 }
                 self.partner_message(row, &registration, &event, &request)
             }
         };
-        let message = match built {
-            Ok(m) => m,
-            Err(e) => return permanent(e),
-        };
-        match self.mailer.send(&message, row.id.as_str()).await {
-            Ok(()) => Delivery::Sent,
-            Err(e) => Delivery::Failed {
-                transient: e.transient,
-                error: e.message,
-            },
-        }
+        built.map_err(|error| Delivery::Failed {
+            transient: false,
+            error,
+        })
     }
 
     /// What to record: a temporary failure is retried until the attempts

@@ -3,11 +3,10 @@
 //! same header, navigation and footer as every page, in the visitor's
 //! language, and with a way back. JSON errors under `/api` are left alone.
 
-use actix_web::HttpResponse;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use askama::Template;
 
@@ -34,7 +33,8 @@ fn title_key(status: StatusCode) -> &'static str {
         409 => "error_page.409",
         422 | 400 | 413 | 415 => "error_page.422",
         401 | 403 => "error_page.403",
-        429 | 503 => "error_page.429",
+        429 => "error_page.429",
+        503 => "error_page.503",
         _ => "error_page.500",
     }
 }
@@ -93,22 +93,23 @@ pub async fn error_pages(
     let Ok(body) = page.render() else {
         return Ok(res.map_into_left_body());
     };
-    let mut response = HttpResponse::build(status)
-        .content_type(ContentType::html())
-        .insert_header((header::CONTENT_LANGUAGE, lang.as_str()))
-        .body(body);
-    // Keep what the error said to clients (Retry-After, WWW-Authenticate,
-    // cookies) and drop the old body's own headers.
-    for (name, value) in res.response().headers() {
-        if name != header::CONTENT_TYPE
-            && name != header::CONTENT_LENGTH
-            && name != header::CONTENT_LANGUAGE
-        {
-            response.headers_mut().append(name.clone(), value.clone());
-        }
-    }
-    let (req, _) = res.into_parts();
-    Ok(ServiceResponse::new(req, response).map_into_right_body())
+    // Only the body and its type change: the status, the error (for the
+    // request log) and every header the error set (Retry-After,
+    // WWW-Authenticate, cookies) stay.
+    Ok(res
+        .map_body(|head, _| {
+            let headers = head.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            if let Ok(value) = header::HeaderValue::from_str(lang.as_str()) {
+                headers.insert(header::CONTENT_LANGUAGE, value);
+            }
+            headers.remove(header::CONTENT_LENGTH);
+            actix_web::body::BoxBody::new(body)
+        })
+        .map_into_right_body())
 }
 
 /// A field's label in the page's language when the form has one, else its name.
@@ -131,8 +132,10 @@ fn same_site_path(referer: &str, req: &actix_web::HttpRequest) -> Option<String>
         Some(p) => format!("{host}:{p}"),
         None => host.to_owned(),
     };
+    // One leading slash: `//evil.example/x` would lead to another site.
+    let path = format!("/{}", url.path().trim_start_matches(['/', '\\']));
     (with_port == info.host()).then(|| match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
+        Some(q) => format!("{path}?{q}"),
+        None => path,
     })
 }

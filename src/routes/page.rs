@@ -211,7 +211,13 @@ impl PageContext {
             out.append_pair(k, v);
         }
         out.append_pair(name, value);
-        format!("{}?{}", self.path, out.finish())
+        // One leading slash: a path like `//evil.example/x` must not become
+        // a link to another site.
+        format!(
+            "/{}?{}",
+            self.path.trim_start_matches(['/', '\\']),
+            out.finish()
+        )
     }
 
     /// Whether the service is served over https (cookies are Secure and `__Host-`).

@@ -7,9 +7,7 @@ use crate::db::meetings as mdb;
 use crate::db::outbox::{self, OutboxRow, Recipient};
 use crate::db::registrations as rdb;
 use crate::db::{self, DbConn};
-use crate::domain::{
-    AttendeeId, EventId, MailKind, MeetingId, OutboxId, OutboxStatus, RegistrationId,
-};
+use crate::domain::{AttendeeId, EventId, MeetingId, OutboxId, OutboxStatus, RegistrationId};
 use crate::error::AppError;
 
 /// Messages that need an operator's eye, with their recipient.
@@ -21,8 +19,8 @@ pub struct OutboxOverview {
 /// One message: its row, who it goes to, and what it is about.
 pub struct OutboxEntry {
     pub row: OutboxRow,
-    /// The guest's or attendee's name and address ("→ organizer" for a
-    /// decline notice, which is about the attendee).
+    /// The guest's or attendee's name and address (for a decline notice,
+    /// which goes to the organizers, the attendee it is about).
     pub recipient: String,
     /// The event's or meeting's title (Japanese, English) and its page.
     pub about: Option<(String, String, String)>,
@@ -79,12 +77,7 @@ pub fn overview(conn: &mut DbConn) -> Result<OutboxOverview, AppError> {
                 .and_then(|key| people.get(key))
                 .cloned()
                 .unwrap_or_default();
-            // A decline notice goes to the organizers; it is about the attendee.
-            let recipient = if row.kind == MailKind::MeetingDeclined {
-                format!("→ organizer ({person})")
-            } else {
-                person
-            };
+            let recipient = person;
             let about = row
                 .meeting_id
                 .as_ref()

@@ -141,6 +141,12 @@ async fn a_permanent_refusal_fails_at_once_and_the_admin_can_retry(backend: Back
     crate::admin::login(&app).await;
     let page = app.browse("/admin/outbox").await;
     assert!(page.contains("nobody@osaka-bio.example.jp"), "{page}");
+    // Which event and which guest the message belongs to, in the page's
+    // language, with a link to the event's attendees.
+    assert!(
+        page.contains("<a href=\"/admin/events/partnering-day/registrations\">再生医療セミナー</a>"),
+        "{page}"
+    );
     assert!(page.contains("(550): 5.1.1 No such user here"), "{page}");
     let action_at = page.find("/retry\"").expect("a retry button");
     let action_start = page[..action_at].rfind("action=\"").unwrap() + "action=\"".len();

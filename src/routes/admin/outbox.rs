@@ -55,6 +55,16 @@ async fn outbox_page(
                  recipient,
                  about,
              }| OutboxLine {
+                // A decline notice goes to the organizers; it is about the attendee.
+                recipient: if row.kind == crate::domain::MailKind::MeetingDeclined {
+                    crate::i18n::format(
+                        ctx.lang,
+                        "admin.outbox_to_organizers",
+                        &[("about", recipient)],
+                    )
+                } else {
+                    recipient
+                },
                 about: about.map(|(ja, en, href)| (ctx.pick(&ja, &en).to_owned(), href)),
                 retryable: matches!(row.status, OutboxStatus::Failed | OutboxStatus::Dead),
                 due: crate::i18n::format_instant(
@@ -65,7 +75,6 @@ async fn outbox_page(
                 error: row.last_error.unwrap_or_default(),
                 id: row.id.to_string(),
                 kind: ctx.t(row.kind.label_key()).to_owned(),
-                recipient,
                 status: row.status.to_string(),
                 status_label: ctx.t(row.status.label_key()).to_owned(),
                 attempts: row.attempts,
