@@ -12,8 +12,10 @@
 use qrcode::canvas::{Canvas, MaskPattern, Module};
 use qrcode::{Color, EcLevel};
 
-/// Pixels per module in the PNG, and the quiet zone in modules.
-const SCALE: usize = 6;
+/// Pixels per module in the PNG (a check-in link of 37 modules and its
+/// quiet zone make 180 px, the size the mail shows it at), and the quiet
+/// zone in modules.
+const SCALE: usize = 4;
 const QUIET: usize = 4;
 const EC: EcLevel = EcLevel::M;
 
