@@ -127,6 +127,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("availability.closed", "受付終了", "Registration closed"),
     ("availability.not_open", "受付開始前", "Registration not open yet"),
     ("error_page.404", "ページが見つかりません", "Page not found"),
+    ("error_page.404_text", "URL が変わったか、イベントが非公開になった可能性があります。アドレスをご確認のうえ、下のリンクからお進みください。", "The address may have changed, or the event is no longer public. Check the address, or continue from the links below."),
     ("error_page.409", "この操作はできませんでした", "This could not be done"),
     ("error_page.422", "入力内容を確認してください", "Please check what was sent"),
     ("error_page.403", "この操作は許可されていません", "Not allowed"),

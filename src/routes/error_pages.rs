@@ -68,6 +68,12 @@ pub async fn error_pages(
             })
             .to_owned(),
     };
+    // "Not found." says no more than the title; say what to do instead.
+    let message = if status == StatusCode::NOT_FOUND {
+        ctx.t("error_page.404_text").to_owned()
+    } else {
+        message
+    };
     let details = match error {
         Some(AppError::Validation(errors)) => errors
             .iter()

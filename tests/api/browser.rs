@@ -165,6 +165,19 @@ async fn guest_pages_fit_phones_and_pass_axe_in_chromium() {
                 "no horizontal scroll ({overflow}): {at}"
             );
         }
+        for hidden in [
+            ".registration",
+            ".feed-links",
+            ".zone-picker",
+            "header.site",
+        ] {
+            assert_eq!(
+                at["print"][hidden], "none",
+                "printed without {hidden}: {at}"
+            );
+        }
+        assert_eq!(at["print"]["dl.facts"], "grid", "{at}");
+        assert_eq!(at["print"]["h1"], "block", "{at}");
         assert_eq!(at["calendar"]["sundayColor"], "rgb(192, 28, 40)", "{at}");
         assert_eq!(at["calendar"]["saturdayColor"], "rgb(26, 95, 180)", "{at}");
     }

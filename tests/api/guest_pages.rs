@@ -116,10 +116,22 @@ async fn error_pages_are_in_the_layout_and_the_language(backend: Backend) {
 
     // A path that starts with two slashes links nowhere else: not through
     // the language switch, not through "back".
-    let (status, _, html) = page_with(&app, "//evil.example/x", &[("Referer", &app.url("//evil.example/y"))]).await;
+    let (status, _, html) = page_with(
+        &app,
+        "//evil.example/x",
+        &[("Referer", &app.url("//evil.example/y"))],
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(!html.contains("href=\"//evil.example") && html.contains("href=\"/evil.example/x?lang=en\""), "{html}");
-    assert!(html.contains("href=\"/evil.example/y\">← 前のページに戻る"), "{html}");
+    assert!(
+        !html.contains("href=\"//evil.example")
+            && html.contains("href=\"/evil.example/x?lang=en\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"/evil.example/y\">← 前のページに戻る"),
+        "{html}"
+    );
 
     // 422: a month that is not one, with the field named in the language.
     let (status, _, html) = page_with(&app, "/calendar?month=2031-13&lang=en", &[]).await;

@@ -144,7 +144,9 @@ async fn a_permanent_refusal_fails_at_once_and_the_admin_can_retry(backend: Back
     // Which event and which guest the message belongs to, in the page's
     // language, with a link to the event's attendees.
     assert!(
-        page.contains("<a href=\"/admin/events/partnering-day/registrations\">再生医療セミナー</a>"),
+        page.contains(
+            "<a href=\"/admin/events/partnering-day/registrations\">再生医療セミナー</a>"
+        ),
         "{page}"
     );
     assert!(page.contains("(550): 5.1.1 No such user here"), "{page}");

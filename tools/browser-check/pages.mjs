@@ -32,6 +32,11 @@ try {
       (els) => els.map((e) => parseFloat(getComputedStyle(e).fontSize)));
     at.overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     await page.screenshot({ path: `${shots}/event-${width}.png`, fullPage: true });
+    // Printed, the event keeps its facts and drops the form and the boxes.
+    await page.emulateMedia({ media: "print" });
+    at.print = await page.evaluate(() => Object.fromEntries(
+      [".registration", ".feed-links", ".zone-picker", "header.site", "dl.facts", "h1"].map((s) => [s, getComputedStyle(document.querySelector(s)).display])));
+    await page.emulateMedia({ media: "screen" });
     await page.goto(`${base}/calendar?month=${month}`);
     at.calendar = await page.evaluate(() => ({
       grid: getComputedStyle(document.querySelector("table.month")).display,
