@@ -92,7 +92,37 @@ fn format_offset(offset: FixedOffset) -> String {
 /// Writes the VTIMEZONE of `tz` valid for `from_year..=to_year`: the
 /// observance in effect at the start (from 1970, so that any earlier date
 /// also resolves), then one observance per transition in the range.
+///
+/// Each (zone, years) is worked out once and kept: every invitation mail
+/// carries one, and a zone's rules do not change while the process runs.
 pub fn write(w: &mut Writer, tz: Tz, from_year: i32, to_year: i32) {
+    type Cache = std::sync::Mutex<std::collections::HashMap<(Tz, i32, i32), std::sync::Arc<str>>>;
+    static CACHE: std::sync::LazyLock<Cache> = std::sync::LazyLock::new(Default::default);
+    let key = (tz, from_year, to_year);
+    let cached = CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&key)
+        .cloned();
+    let block = cached.unwrap_or_else(|| {
+        let mut own = Writer::new();
+        write_uncached(&mut own, tz, from_year, to_year);
+        let block: std::sync::Arc<str> = own.finish().into();
+        let mut cache = CACHE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Zones × year spans in use are few; a bound keeps a flood of odd
+        // dates from growing it without end.
+        if cache.len() >= 4096 {
+            cache.clear();
+        }
+        cache.insert(key, block.clone());
+        block
+    });
+    w.lines(&block);
+}
+
+fn write_uncached(w: &mut Writer, tz: Tz, from_year: i32, to_year: i32) {
     let first = observance(tz, year_start(from_year));
     w.begin("VTIMEZONE");
     w.raw("TZID", &[], tz.name());

@@ -43,6 +43,11 @@ impl Writer {
         self.raw(name, params, &escape_text(value));
     }
 
+    /// Lines another writer made (already folded, CRLF-terminated).
+    pub fn lines(&mut self, written: &str) {
+        self.out.push_str(written);
+    }
+
     pub fn finish(self) -> String {
         self.out
     }
