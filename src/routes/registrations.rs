@@ -71,7 +71,12 @@ pub fn zone_choices(
 ) -> Vec<(String, String)> {
     let now = chrono::Utc::now();
     let label = |zone: &str| {
-        let city = zone.rsplit('/').next().unwrap_or(zone).replace('_', " ");
+        // Japan's own zone as Japanese readers call it: 日本時間.
+        let city = if zone == TimeZone::TOKYO.name() {
+            ctx.t("zone.japan_time").to_owned()
+        } else {
+            zone.rsplit('/').next().unwrap_or(zone).replace('_', " ")
+        };
         let offset = TimeZone::parse(zone)
             .map(|z| now.with_timezone(&z.tz()).format("%:z").to_string())
             .unwrap_or_default();

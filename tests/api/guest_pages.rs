@@ -364,7 +364,7 @@ async fn the_registration_form_offers_countries_and_zones(backend: Backend) {
     );
     let likely = &zones[..zones.find("</optgroup>").unwrap()];
     assert!(
-        likely.contains("value=\"Asia/Tokyo\" selected>Tokyo (UTC+09:00)")
+        likely.contains("value=\"Asia/Tokyo\" selected>日本時間 (UTC+09:00)")
             && likely.contains("value=\"UTC\""),
         "{likely}"
     );
