@@ -6,7 +6,7 @@ pub mod meeting;
 pub mod partnering;
 mod transport;
 
-pub use transport::{Mailer, SendError};
+pub use transport::{Mailer, Outgoing, SendError};
 
 use askama::Template;
 use chrono::NaiveDateTime;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use std::sync::{Arc, Mutex};
 
+use lettre::address::Envelope;
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
@@ -21,6 +22,23 @@ pub struct SendError {
     /// The server's reply code, when it answered.
     pub reply_code: Option<String>,
     pub message: String,
+}
+
+/// A message ready to go out: its envelope and its bytes, formatted where
+/// it was composed (off the thread that keeps the SMTP sessions going).
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub envelope: Envelope,
+    pub bytes: Vec<u8>,
+}
+
+impl Outgoing {
+    pub fn new(message: &Message) -> Self {
+        Self {
+            envelope: message.envelope().clone(),
+            bytes: message.formatted(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -63,19 +81,18 @@ impl RelayPool {
         .await
     }
 
-    async fn send(&self, message: &Message) -> Result<(), SendError> {
-        let envelope = message.envelope();
-        let bytes = message.formatted();
+    async fn send(&self, message: &Outgoing) -> Result<(), SendError> {
+        let (envelope, bytes) = (&message.envelope, &message.bytes);
         let reused = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let (mut conn, was_reused) = match reused {
             Some(conn) => (conn, true),
             None => (self.connect().await?, false),
         };
-        let mut result = timed(conn.send(envelope, &bytes)).await;
+        let mut result = timed(conn.send(envelope, bytes)).await;
         if was_reused && result.as_ref().is_err_and(|e| e.reply_code.is_none()) {
             // The relay closed an idle connection: try once on a new one.
             conn = self.connect().await?;
-            result = timed(conn.send(envelope, &bytes)).await;
+            result = timed(conn.send(envelope, bytes)).await;
         }
         result?;
         if let Ok(mut idle) = self.idle.lock()
@@ -154,10 +171,10 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, message: &Message, file_name: &str) -> Result<(), SendError> {
+    pub async fn send(&self, message: &Outgoing, file_name: &str) -> Result<(), SendError> {
         match &self.transport {
             Transport::Smtp(smtp) => smtp
-                .send(message.clone())
+                .send_raw(&message.envelope, &message.bytes)
                 .await
                 .map(drop)
                 .map_err(|e| classify(&e)),
@@ -167,7 +184,7 @@ impl Mailer {
                 let write = async {
                     tokio::fs::create_dir_all(dir).await?;
                     let tmp = dir.join(format!(".{file_name}.eml.tmp"));
-                    tokio::fs::write(&tmp, message.formatted()).await?;
+                    tokio::fs::write(&tmp, &message.bytes).await?;
                     tokio::fs::rename(&tmp, &path).await
                 };
                 write

@@ -16,6 +16,7 @@ use crate::db::meetings::{self as mdb, Attendee, MeetingDetails};
 use crate::db::outbox::{OutboxRow, Recipient};
 use crate::db::registrations::{self as rdb, Registration};
 use crate::domain::{AttendeeId, EventId, MeetingId, OutboxStatus, RegistrationId, RequestId};
+use crate::email::Outgoing;
 use crate::error::AppError;
 use crate::service;
 
@@ -72,6 +73,9 @@ pub(super) enum Context {
         request: Arc<RequestContext>,
     },
 }
+
+/// A message composed and formatted, ready to send, or why it is not sent.
+pub(super) type Prepared = Result<Outgoing, Delivery>;
 
 pub(super) struct Decision {
     pub(super) row: OutboxRow,
@@ -196,27 +200,57 @@ impl Worker {
         .await
     }
 
-    /// Sends one message. It is composed on a blocking thread (rendering,
-    /// the invite, the QR code's PNG): several compose at once on every
-    /// core while this thread keeps the SMTP sessions going.
-    pub(super) async fn deliver(
+    /// Composes a batch's messages on blocking threads, one share per
+    /// core, so that they are ready (formatted to bytes) before their
+    /// sessions need them: a batch is composed while the one before it is
+    /// being sent. A message whose composing panics fails for good.
+    pub(super) async fn prepare_all(
         &self,
-        row: &OutboxRow,
-        context: Option<Context>,
+        items: Vec<(OutboxRow, Option<Context>)>,
         now: DateTime<Utc>,
-    ) -> Delivery {
-        let worker = self.clone();
-        let owned = row.clone();
-        let built = tokio::task::spawn_blocking(move || worker.compose(&owned, context, now)).await;
-        let message = match built {
-            Ok(Ok(message)) => message,
-            Ok(Err(not_sent)) => return not_sent,
-            Err(e) => {
-                return Delivery::Failed {
-                    transient: false,
-                    error: format!("composing the message failed: {e}"),
-                };
+    ) -> Vec<(OutboxRow, Prepared)> {
+        let total = items.len();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = total.div_ceil(threads).max(1);
+        let mut items = items.into_iter();
+        let mut shares = Vec::new();
+        loop {
+            let part: Vec<_> = items.by_ref().take(share).collect();
+            if part.is_empty() {
+                break;
             }
+            let worker = self.clone();
+            shares.push(tokio::task::spawn_blocking(move || {
+                part.into_iter()
+                    .map(|(row, context)| {
+                        let prepared =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                worker.compose(&row, context, now)
+                            }))
+                            .unwrap_or_else(|_| {
+                                Err(Delivery::Failed {
+                                    transient: false,
+                                    error: "composing the message failed (panic)".to_owned(),
+                                })
+                            });
+                        (row, prepared)
+                    })
+                    .collect::<Vec<_>>()
+            }));
+        }
+        let mut prepared = Vec::with_capacity(total);
+        for share in shares {
+            // Each message's panic is caught above; the task itself does not fail.
+            prepared.extend(share.await.unwrap_or_default());
+        }
+        prepared
+    }
+
+    /// Sends one prepared message (or passes on why it is not sent).
+    pub(super) async fn deliver(&self, row: &OutboxRow, prepared: Prepared) -> Delivery {
+        let message = match prepared {
+            Ok(message) => message,
+            Err(not_sent) => return not_sent,
         };
         match self.mailer.send(&message, row.id.as_str()).await {
             Ok(()) => Delivery::Sent,
@@ -230,12 +264,7 @@ impl Worker {
     /// The message of `row`, or why it is not sent: skipped (a reminder
     /// after the start …) or failed for good (what cannot be built will not
     /// build on a retry either).
-    fn compose(
-        &self,
-        row: &OutboxRow,
-        context: Option<Context>,
-        now: DateTime<Utc>,
-    ) -> Result<lettre::Message, Delivery> {
+    fn compose(&self, row: &OutboxRow, context: Option<Context>, now: DateTime<Utc>) -> Prepared {
         let Some(context) = context else {
             return Err(Delivery::Skipped("recipient or subject deleted"));
         };
@@ -271,10 +300,12 @@ impl Worker {
                 self.partner_message(row, &registration, &event, &request)
             }
         };
-        built.map_err(|error| Delivery::Failed {
-            transient: false,
-            error,
-        })
+        built
+            .map(|message| Outgoing::new(&message))
+            .map_err(|error| Delivery::Failed {
+                transient: false,
+                error,
+            })
     }
 
     /// What to record: a temporary failure is retried until the attempts

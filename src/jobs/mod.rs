@@ -20,7 +20,7 @@ use crate::email::Mailer;
 use crate::error::AppError;
 use crate::service::{self, keys::LinkKeys};
 
-use delivery::{Context, Decision, Outcome};
+use delivery::{Decision, Outcome, Prepared};
 
 /// How long a claimed message stays with its worker before another may
 /// take it (a worker that died). Renewed every [`RENEW_EVERY`] while the
@@ -69,24 +69,43 @@ impl Round {
     }
 }
 
-/// Claimed messages with what they need, and the task that keeps their
-/// leases from the moment they were claimed (a batch claimed ahead waits
-/// while the one before it is sent) until they are recorded.
+/// Claimed messages, composed and ready to send, and the task that keeps
+/// their leases from the moment they were claimed (a batch claimed ahead
+/// waits while the one before it is sent) until they are recorded.
 struct Batch {
-    items: Vec<(OutboxRow, Option<Context>)>,
-    _leases: Option<tokio::sync::oneshot::Sender<()>>,
+    items: Vec<(OutboxRow, Prepared)>,
+    leases: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Batch {
     fn empty() -> Self {
         Self {
             items: Vec::new(),
-            _leases: None,
+            leases: None,
         }
     }
 
     fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+}
+
+/// The outcomes of a sent batch being written.
+struct Recording(Option<tokio::task::JoinHandle<()>>);
+
+impl Recording {
+    fn none() -> Self {
+        Self(None)
+    }
+
+    /// Waits until the outcomes are written (or given up on, see
+    /// [`Worker::record`]).
+    async fn finish(self) {
+        if let Some(task) = self.0
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "recording send outcomes stopped");
+        }
     }
 }
 
@@ -113,11 +132,13 @@ impl Worker {
     /// one transaction to record the outcomes.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Round, AppError> {
         let batch = self.fetch(now, Busy::default()).await?;
-        Ok(self.deliver_batch(batch, now).await)
+        let (round, recording) = self.deliver_batch(batch, now).await;
+        recording.finish().await;
+        Ok(round)
     }
 
-    /// Claims due messages (not of the recipients in `exclude`) and loads
-    /// what they need.
+    /// Claims due messages (not of the recipients in `exclude`), loads what
+    /// they need and composes them.
     async fn fetch(&self, now: DateTime<Utc>, exclude: Busy) -> Result<Batch, AppError> {
         let limit = (self.settings.mail.concurrency * 16) as i64;
         let at = db::from_utc(now);
@@ -133,14 +154,18 @@ impl Worker {
             at,
         );
         let contexts = self.load(rows.clone()).await?;
+        let items = self
+            .prepare_all(rows.into_iter().zip(contexts).collect(), now)
+            .await;
         Ok(Batch {
-            items: rows.into_iter().zip(contexts).collect(),
-            _leases: Some(leases),
+            items,
+            leases: Some(leases),
         })
     }
 
-    /// Rounds until nothing is due, the next batch claimed and loaded while
-    /// the current one is being sent.
+    /// Rounds until nothing is due: the next batch claimed, loaded and
+    /// composed while the current one is being sent, and the outcomes of
+    /// the one before recorded meanwhile (one recording at a time).
     async fn drain(&self, now: impl Fn() -> DateTime<Utc>) -> Result<Round, AppError> {
         let mut total = Round::default();
         // Requests left unanswered at a partnering deadline expire now, and
@@ -156,53 +181,68 @@ impl Worker {
             Err(e) => tracing::error!(error = %e, "expiring partnering requests failed"),
         }
         let mut batch = self.fetch(now(), Busy::default()).await?;
+        let mut recording = Recording::none();
         while !batch.is_empty() {
             let in_flight = Busy::of(batch.items.iter().map(|(r, _)| r));
             let (this, at) = (self.clone(), now());
             let next = tokio::spawn(async move { this.fetch(at, in_flight).await });
-            let round = self.deliver_batch(batch, now()).await;
+            let (round, recorded) = self.deliver_batch(batch, now()).await;
             total.add(round);
-            batch = next
-                .await
-                .map_err(|e| anyhow::anyhow!("fetching mail: {e}"))??;
+            // One recording at a time: the batch before's outcomes are
+            // written (they were, while this batch went out) before this
+            // batch's begin; all are written before the rounds end.
+            recording.finish().await;
+            recording = recorded;
+            let fetched = next.await;
+            batch = match fetched {
+                Ok(Ok(batch)) => batch,
+                Ok(Err(e)) => {
+                    recording.finish().await;
+                    return Err(e);
+                }
+                Err(e) => {
+                    recording.finish().await;
+                    return Err(anyhow::anyhow!("fetching mail: {e}").into());
+                }
+            };
         }
+        recording.finish().await;
         Ok(total)
     }
 
-    /// Sends a claimed batch and records the outcomes.
-    async fn deliver_batch(&self, batch: Batch, now: DateTime<Utc>) -> Round {
+    /// Sends a claimed batch; its outcomes are being recorded (with the
+    /// leases kept until they are) in the task returned.
+    async fn deliver_batch(&self, batch: Batch, now: DateTime<Utc>) -> (Round, Recording) {
         let Batch {
             items: batch,
-            _leases: leases,
+            leases,
         } = batch;
-        // The leases are kept until the outcomes are recorded, below.
-        let _leases = leases;
         let mut round = Round {
             claimed: batch.len(),
             ..Round::default()
         };
         if batch.is_empty() {
-            return round;
+            return (round, Recording::none());
         }
         let at = db::from_utc(now);
         // One guest's messages go out in the order they were queued (a
         // cancellation must not overtake the invite it cancels); different
         // guests' messages go out side by side.
-        let mut by_guest: Vec<Vec<(OutboxRow, Option<Context>)>> = Vec::new();
-        for (row, context) in batch {
+        let mut by_guest: Vec<Vec<(OutboxRow, Prepared)>> = Vec::new();
+        for (row, prepared) in batch {
             match by_guest
                 .iter_mut()
                 .find(|g| g[0].0.recipient_key() == row.recipient_key())
             {
-                Some(group) => group.push((row, context)),
-                None => by_guest.push(vec![(row, context)]),
+                Some(group) => group.push((row, prepared)),
+                None => by_guest.push(vec![(row, prepared)]),
             }
         }
         let decisions: Vec<Decision> = futures_util::stream::iter(by_guest)
             .map(|group| async move {
                 let mut decisions = Vec::with_capacity(group.len());
-                for (row, context) in group {
-                    let delivery = self.deliver(&row, context, now).await;
+                for (row, prepared) in group {
+                    let delivery = self.deliver(&row, prepared).await;
                     decisions.push(self.decide(row, delivery, now));
                 }
                 decisions
@@ -221,8 +261,12 @@ impl Worker {
                 Outcome::Skipped(_) => round.skipped += 1,
             }
         }
-        self.record(decisions, at).await;
-        round
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            this.record(decisions, at).await;
+            drop(leases);
+        });
+        (round, Recording(Some(task)))
     }
 
     /// Records the outcomes of a batch. A message that went out must not go
