@@ -124,25 +124,54 @@ pub fn claim(
                 .and(outbox::lease_until.lt(now)))
     };
     super::write_tx(conn, |conn| {
-        let candidates = outbox::table
-            .filter(due())
-            .filter(
-                outbox::registration_id
-                    .is_null()
-                    .or(outbox::registration_id.ne_all(&exclude.registrations)),
-            )
-            .filter(
-                outbox::attendee_id
-                    .is_null()
-                    .or(outbox::attendee_id.ne_all(&exclude.attendees)),
-            )
-            .order((outbox::due_at.asc(), outbox::created_at.asc()))
-            .limit(limit)
-            .select(outbox::id);
-        let ids: Vec<String> = match conn {
-            DbConn::Pg(pg) => candidates.for_update().skip_locked().load(pg)?,
-            DbConn::Sqlite(lite) => candidates.load(lite)?,
+        // Two ordered scans of the (status, due_at, created_at) index, each
+        // stopping at `limit`: the pending messages due, and those whose
+        // lease ran out. One scan with OR between them would sort every due
+        // message on each claim. The oldest `limit` of both are claimed.
+        let oldest = || {
+            outbox::table
+                .filter(
+                    outbox::registration_id
+                        .is_null()
+                        .or(outbox::registration_id.ne_all(&exclude.registrations)),
+                )
+                .filter(
+                    outbox::attendee_id
+                        .is_null()
+                        .or(outbox::attendee_id.ne_all(&exclude.attendees)),
+                )
+                .order((outbox::due_at.asc(), outbox::created_at.asc()))
+                .limit(limit)
+                .select((outbox::id, outbox::due_at, outbox::created_at))
         };
+        let pending = || {
+            oldest()
+                .filter(outbox::status.eq(OutboxStatus::Pending))
+                .filter(outbox::due_at.le(now))
+        };
+        let expired = || {
+            oldest()
+                .filter(outbox::status.eq(OutboxStatus::Sending))
+                .filter(outbox::lease_until.lt(now))
+        };
+        let mut found: Vec<(String, NaiveDateTime, NaiveDateTime)> = match conn {
+            DbConn::Pg(pg) => {
+                let mut rows = pending().for_update().skip_locked().load(pg)?;
+                rows.extend(expired().for_update().skip_locked().load(pg)?);
+                rows
+            }
+            DbConn::Sqlite(lite) => {
+                let mut rows = pending().load(lite)?;
+                rows.extend(expired().load(lite)?);
+                rows
+            }
+        };
+        found.sort_by_key(|(_, due_at, created_at)| (*due_at, *created_at));
+        let ids: Vec<String> = found
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(|(id, _, _)| id)
+            .collect();
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -26,10 +26,19 @@ pub struct SendError {
 
 /// A message ready to go out: its envelope and its bytes, formatted where
 /// it was composed (off the thread that keeps the SMTP sessions going).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Outgoing {
     pub envelope: Envelope,
     pub bytes: Vec<u8>,
+}
+
+/// The bytes hold the recipient's links (their secrets): never logged.
+impl std::fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("bytes", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Outgoing {

@@ -10,6 +10,7 @@ use rand::Rng;
 
 use super::Worker;
 use super::partners::RequestContext;
+use super::skip::Deadline;
 use crate::db;
 use crate::db::events::{self as edb, EventDetails};
 use crate::db::meetings::{self as mdb, Attendee, MeetingDetails};
@@ -75,7 +76,13 @@ pub(super) enum Context {
 }
 
 /// A message composed and formatted, ready to send, or why it is not sent.
-pub(super) type Prepared = Result<Outgoing, Delivery>;
+pub(super) type Prepared = Result<Ready, Delivery>;
+
+pub(super) struct Ready {
+    message: Outgoing,
+    /// When it no longer applies (a reminder once its event has started).
+    deadline: Option<Deadline>,
+}
 
 pub(super) struct Decision {
     pub(super) row: OutboxRow,
@@ -208,7 +215,7 @@ impl Worker {
         &self,
         items: Vec<(OutboxRow, Option<Context>)>,
         now: DateTime<Utc>,
-    ) -> Vec<(OutboxRow, Prepared)> {
+    ) -> Result<Vec<(OutboxRow, Prepared)>, AppError> {
         let total = items.len();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let share = total.div_ceil(threads).max(1);
@@ -227,10 +234,15 @@ impl Worker {
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                                 worker.compose(&row, context, now)
                             }))
-                            .unwrap_or_else(|_| {
+                            .unwrap_or_else(|panic| {
+                                let what = panic
+                                    .downcast_ref::<&str>()
+                                    .map(|s| s.to_string())
+                                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                                    .unwrap_or_default();
                                 Err(Delivery::Failed {
                                     transient: false,
-                                    error: "composing the message failed (panic)".to_owned(),
+                                    error: format!("composing the message failed: panic {what}"),
                                 })
                             });
                         (row, prepared)
@@ -240,19 +252,35 @@ impl Worker {
         }
         let mut prepared = Vec::with_capacity(total);
         for share in shares {
-            // Each message's panic is caught above; the task itself does not fail.
-            prepared.extend(share.await.unwrap_or_default());
+            // A share fails only when the runtime is going away; the batch's
+            // messages stay claimed until their leases run out, then are
+            // tried again.
+            prepared.extend(
+                share
+                    .await
+                    .map_err(|e| anyhow::anyhow!("composing mail stopped: {e}"))?,
+            );
         }
-        prepared
+        Ok(prepared)
     }
 
-    /// Sends one prepared message (or passes on why it is not sent).
-    pub(super) async fn deliver(&self, row: &OutboxRow, prepared: Prepared) -> Delivery {
-        let message = match prepared {
-            Ok(message) => message,
+    /// Sends one prepared message (or passes on why it is not sent). A
+    /// reminder composed before its event started but due to go out after
+    /// is skipped here.
+    pub(super) async fn deliver(
+        &self,
+        row: &OutboxRow,
+        prepared: Prepared,
+        now: DateTime<Utc>,
+    ) -> Delivery {
+        let ready = match prepared {
+            Ok(ready) => ready,
             Err(not_sent) => return not_sent,
         };
-        match self.mailer.send(&message, row.id.as_str()).await {
+        if let Some(why) = ready.deadline.and_then(|d| d.passed(now)) {
+            return Delivery::Skipped(why);
+        }
+        match self.mailer.send(&ready.message, row.id.as_str()).await {
             Ok(()) => Delivery::Sent,
             Err(e) => Delivery::Failed {
                 transient: e.transient,
@@ -268,6 +296,7 @@ impl Worker {
         let Some(context) = context else {
             return Err(Delivery::Skipped("recipient or subject deleted"));
         };
+        let deadline = super::skip::deadline(row.kind, &context);
         let built = match context {
             Context::Guest {
                 registration,
@@ -301,7 +330,10 @@ impl Worker {
             }
         };
         built
-            .map(|message| Outgoing::new(&message))
+            .map(|message| Ready {
+                message: Outgoing::new(&message),
+                deadline,
+            })
             .map_err(|error| Delivery::Failed {
                 transient: false,
                 error,

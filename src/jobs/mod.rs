@@ -90,18 +90,49 @@ impl Batch {
     }
 }
 
-/// The outcomes of a sent batch being written.
-struct Recording(Option<tokio::task::JoinHandle<()>>);
+/// A sent batch: what became of each message, to be recorded, and the
+/// leases, kept until it is.
+struct Sent {
+    decisions: Vec<Decision>,
+    at: chrono::NaiveDateTime,
+    leases: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// The outcomes of a sent batch being written, in a task of their own so
+/// that the next batch goes out meanwhile.
+#[derive(Default)]
+struct Recording {
+    task: Option<tokio::task::JoinHandle<()>>,
+    /// Set when a write failed (the database is away) and is being retried.
+    troubled: Arc<std::sync::atomic::AtomicBool>,
+}
 
 impl Recording {
-    fn none() -> Self {
-        Self(None)
+    fn start(worker: &Worker, sent: Sent) -> Self {
+        let troubled: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        if sent.decisions.is_empty() {
+            return Self::default();
+        }
+        let (worker, flag) = (worker.clone(), troubled.clone());
+        let task = tokio::spawn(async move {
+            worker.record(sent.decisions, sent.at, &flag).await;
+            drop(sent.leases);
+        });
+        Self {
+            task: Some(task),
+            troubled,
+        }
+    }
+
+    /// Whether the outcomes could not be written yet at the first try.
+    fn troubled(&self) -> bool {
+        self.task.is_some() && self.troubled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Waits until the outcomes are written (or given up on, see
     /// [`Worker::record`]).
-    async fn finish(self) {
-        if let Some(task) = self.0
+    async fn finish(&mut self) {
+        if let Some(task) = self.task.take()
             && let Err(e) = task.await
         {
             tracing::error!(error = %e, "recording send outcomes stopped");
@@ -132,8 +163,8 @@ impl Worker {
     /// one transaction to record the outcomes.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Round, AppError> {
         let batch = self.fetch(now, Busy::default()).await?;
-        let (round, recording) = self.deliver_batch(batch, now).await;
-        recording.finish().await;
+        let (round, sent) = self.deliver_batch(batch, now).await;
+        Recording::start(self, sent).finish().await;
         Ok(round)
     }
 
@@ -156,7 +187,7 @@ impl Worker {
         let contexts = self.load(rows.clone()).await?;
         let items = self
             .prepare_all(rows.into_iter().zip(contexts).collect(), now)
-            .await;
+            .await?;
         Ok(Batch {
             items,
             leases: Some(leases),
@@ -181,28 +212,30 @@ impl Worker {
             Err(e) => tracing::error!(error = %e, "expiring partnering requests failed"),
         }
         let mut batch = self.fetch(now(), Busy::default()).await?;
-        let mut recording = Recording::none();
+        let mut recording = Recording::default();
         while !batch.is_empty() {
             let in_flight = Busy::of(batch.items.iter().map(|(r, _)| r));
             let (this, at) = (self.clone(), now());
             let next = tokio::spawn(async move { this.fetch(at, in_flight).await });
-            let (round, recorded) = self.deliver_batch(batch, now()).await;
+            // While the batch before cannot be recorded (the database is
+            // away), no more goes out: a message sent but not on record is
+            // sent again once its lease runs out.
+            if recording.troubled() {
+                recording.finish().await;
+            }
+            let (round, sent) = self.deliver_batch(batch, now()).await;
             total.add(round);
-            // One recording at a time: the batch before's outcomes are
-            // written (they were, while this batch went out) before this
-            // batch's begin; all are written before the rounds end.
+            // One recording at a time, in the order the batches went out.
             recording.finish().await;
-            recording = recorded;
-            let fetched = next.await;
+            recording = Recording::start(self, sent);
+            let fetched = next
+                .await
+                .map_err(|e| AppError::from(anyhow::anyhow!("fetching mail: {e}")));
             batch = match fetched {
                 Ok(Ok(batch)) => batch,
-                Ok(Err(e)) => {
+                Ok(Err(e)) | Err(e) => {
                     recording.finish().await;
                     return Err(e);
-                }
-                Err(e) => {
-                    recording.finish().await;
-                    return Err(anyhow::anyhow!("fetching mail: {e}").into());
                 }
             };
         }
@@ -210,9 +243,9 @@ impl Worker {
         Ok(total)
     }
 
-    /// Sends a claimed batch; its outcomes are being recorded (with the
-    /// leases kept until they are) in the task returned.
-    async fn deliver_batch(&self, batch: Batch, now: DateTime<Utc>) -> (Round, Recording) {
+    /// Sends a claimed batch; returns what became of each message, for
+    /// [`Recording::start`].
+    async fn deliver_batch(&self, batch: Batch, now: DateTime<Utc>) -> (Round, Sent) {
         let Batch {
             items: batch,
             leases,
@@ -221,10 +254,17 @@ impl Worker {
             claimed: batch.len(),
             ..Round::default()
         };
-        if batch.is_empty() {
-            return (round, Recording::none());
-        }
         let at = db::from_utc(now);
+        if batch.is_empty() {
+            return (
+                round,
+                Sent {
+                    decisions: Vec::new(),
+                    at,
+                    leases,
+                },
+            );
+        }
         // One guest's messages go out in the order they were queued (a
         // cancellation must not overtake the invite it cancels); different
         // guests' messages go out side by side.
@@ -242,7 +282,7 @@ impl Worker {
             .map(|group| async move {
                 let mut decisions = Vec::with_capacity(group.len());
                 for (row, prepared) in group {
-                    let delivery = self.deliver(&row, prepared).await;
+                    let delivery = self.deliver(&row, prepared, now).await;
                     decisions.push(self.decide(row, delivery, now));
                 }
                 decisions
@@ -261,12 +301,14 @@ impl Worker {
                 Outcome::Skipped(_) => round.skipped += 1,
             }
         }
-        let this = self.clone();
-        let task = tokio::spawn(async move {
-            this.record(decisions, at).await;
-            drop(leases);
-        });
-        (round, Recording(Some(task)))
+        (
+            round,
+            Sent {
+                decisions,
+                at,
+                leases,
+            },
+        )
     }
 
     /// Records the outcomes of a batch. A message that went out must not go
@@ -274,7 +316,13 @@ impl Worker {
     /// connection) the outcomes are kept and written when it is back: tried
     /// again with growing pauses while the lease keeps being renewed; after
     /// a stop was asked for, for [`STOP_GRACE`] more.
-    async fn record(&self, decisions: Vec<Decision>, at: chrono::NaiveDateTime) {
+    /// `troubled` is set once a write failed.
+    async fn record(
+        &self,
+        decisions: Vec<Decision>,
+        at: chrono::NaiveDateTime,
+        troubled: &std::sync::atomic::AtomicBool,
+    ) {
         let decisions = Arc::new(decisions);
         let mut pause = std::time::Duration::from_millis(50);
         let mut stop_deadline: Option<std::time::Instant> = None;
@@ -301,6 +349,7 @@ impl Worker {
             let Err(e) = written else {
                 return;
             };
+            troubled.store(true, std::sync::atomic::Ordering::Relaxed);
             if self.stopping.load(std::sync::atomic::Ordering::Relaxed) {
                 let deadline =
                     *stop_deadline.get_or_insert_with(|| std::time::Instant::now() + STOP_GRACE);

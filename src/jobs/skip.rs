@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::delivery::Context;
+
 use crate::db;
 use crate::db::events::EventDetails;
 use crate::db::meetings::{Attendee, MeetingDetails};
@@ -13,6 +15,40 @@ use crate::db::registrations::Registration;
 use crate::domain::{
     EventStatus, MailKind, MeetingStatus, PartStat, RegistrationStatus, RequestStatus,
 };
+
+const EVENT_STARTED: &str = "the event has started";
+const MEETING_STARTED: &str = "the meeting has started";
+
+/// A time after which a message no longer applies, and why.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Deadline {
+    at: DateTime<Utc>,
+    why: &'static str,
+}
+
+impl Deadline {
+    pub(super) fn passed(self, now: DateTime<Utc>) -> Option<&'static str> {
+        (self.at <= now).then_some(self.why)
+    }
+}
+
+/// The deadline of a message: a reminder's is its event's or meeting's
+/// start. Checked when the message is composed (below) and again just
+/// before it is sent, since a batch is composed while the one before it
+/// goes out.
+pub(super) fn deadline(kind: MailKind, context: &Context) -> Option<Deadline> {
+    match (kind, context) {
+        (MailKind::Reminder, Context::Guest { event, .. }) => Some(Deadline {
+            at: db::to_utc(event.event.starts_at),
+            why: EVENT_STARTED,
+        }),
+        (MailKind::MeetingReminder, Context::Attendee { meeting, .. }) => Some(Deadline {
+            at: db::to_utc(meeting.meeting.starts_at),
+            why: MEETING_STARTED,
+        }),
+        _ => None,
+    }
+}
 
 /// Why a message should not go out any more, if it should not.
 pub(super) fn guest(
@@ -24,7 +60,7 @@ pub(super) fn guest(
     let e = &event.event;
     if kind == MailKind::Reminder {
         if db::to_utc(e.starts_at) <= now {
-            return Some("the event has started");
+            return Some(EVENT_STARTED);
         }
         if e.status != EventStatus::Published {
             return Some("the event is not published");
@@ -50,7 +86,7 @@ pub(super) fn attendee(
     match row.kind {
         MailKind::MeetingReminder => {
             if db::to_utc(m.starts_at) <= now {
-                return Some("the meeting has started");
+                return Some(MEETING_STARTED);
             }
             if m.status != MeetingStatus::Confirmed {
                 return Some("the meeting is cancelled");
@@ -88,4 +124,26 @@ pub(super) fn attendee(
 pub(super) fn partner(kind: MailKind, request: &Request) -> Option<&'static str> {
     (kind == MailKind::PartneringRequest && request.status != RequestStatus::Pending)
         .then_some("the request was answered or withdrawn before this went out")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_has_passed_at_its_time_and_after() {
+        let at = DateTime::parse_from_rfc3339("2026-12-10T10:00:00+09:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let d = Deadline {
+            at,
+            why: EVENT_STARTED,
+        };
+        assert_eq!(d.passed(at - chrono::Duration::seconds(1)), None);
+        assert_eq!(d.passed(at), Some(EVENT_STARTED));
+        assert_eq!(
+            d.passed(at + chrono::Duration::hours(1)),
+            Some(EVENT_STARTED)
+        );
+    }
 }

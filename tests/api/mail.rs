@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
 use crate::registrations::{event_with_capacity, guest, register, register_hanako};
 
 both_backends!(
@@ -20,7 +20,8 @@ both_backends!(
     reminders_arrive_once_at_their_time_and_never_after_cancellation,
     reminders_due_while_smtp_is_down_go_out_when_it_is_back,
     reminders_follow_a_moved_event_and_new_offsets,
-    a_killed_worker_loses_nothing
+    a_killed_worker_loses_nothing,
+    mail_goes_out_oldest_first_and_in_order_per_guest
 );
 
 /// The test app fails a test that ends with mail due and not sent: a
@@ -435,4 +436,70 @@ async fn reminders_follow_a_moved_event_and_new_offsets(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(crate::helpers::error_fields(&refused), ["reminder_offsets"]);
+}
+
+/// Batches of 16 (one session): the oldest due messages are claimed first,
+/// and a guest's change notice never overtakes their confirmation, though
+/// the two are queued 40 messages apart and sent in different batches.
+async fn mail_goes_out_oldest_first_and_in_order_per_guest(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.mail.concurrency = 1).await;
+    let event = event_with_capacity(&app, "partnering-day", 50, 20).await;
+    const GUESTS: usize = 40;
+    let mut order = Vec::new();
+    for i in 0..GUESTS {
+        let email = format!("guest{i:02}@osaka-bio.example.jp");
+        let (status, body) = register(
+            &app,
+            "partnering-day",
+            &guest(&email, &format!("ゲスト {i}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        order.push(format!("<{email}>"));
+    }
+    let later = starts_at(&event) + Duration::hours(1);
+    let (status, changed) = app
+        .api_patch(
+            "/api/v1/events/partnering-day",
+            &serde_json::json!({
+                "starts_at": later.to_rfc3339(),
+                "ends_at": (later + Duration::hours(3)).to_rfc3339(),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    let round = app.worker.run_until_idle(Utc::now()).await.unwrap();
+    assert_eq!(round.sent, 2 * GUESTS, "{round:?}");
+    // (recipient, kind) in the order the SMTP server got them.
+    let received: Vec<(String, String)> = app
+        .smtp
+        .received()
+        .iter()
+        .map(|m| {
+            let id = m.parsed().message_id().unwrap().to_owned();
+            let kind = id.split('.').next().unwrap().to_owned();
+            (m.rcpt_to.join(","), kind)
+        })
+        .collect();
+    let confirmations: Vec<&String> = received
+        .iter()
+        .filter(|(_, kind)| kind == "confirmed")
+        .map(|(to, _)| to)
+        .collect();
+    assert_eq!(
+        confirmations,
+        order.iter().collect::<Vec<_>>(),
+        "confirmations in the order guests registered"
+    );
+    for to in &order {
+        let kinds: Vec<&str> = received
+            .iter()
+            .filter(|(r, _)| r == to)
+            .map(|(_, k)| k.as_str())
+            .collect();
+        assert_eq!(kinds, ["confirmed", "changed"], "{to}");
+    }
+    // All confirmations (queued first) went out before any change notice.
+    let first_change = received.iter().position(|(_, k)| k == "changed").unwrap();
+    assert_eq!(first_change, GUESTS, "{received:?}");
 }

@@ -32,7 +32,7 @@ async fn migrations_apply_revert_and_apply_again(backend: Backend) {
     let pool = db::build_pool(&url, 1, std::time::Duration::from_secs(10)).unwrap();
     let mut conn = pool.get().unwrap();
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 7, "{applied:?}");
+    assert_eq!(applied.len(), 8, "{applied:?}");
     assert_eq!(table_count(&mut conn, backend), 24);
     assert!(
         db::run_migrations(&mut conn).unwrap().is_empty(),
