@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The limit for bench/registrations.sh: the same rows musubi writes for one
 registration (seat count, registration, confirmation + reminders in the
-outbox, personal feed row), as raw SQLite transactions on one connection
+outbox, personal feed row, check-in hash), as raw SQLite transactions on one connection
 with musubi's pragmas. Usage: sqlite_reference.py DB N EVENT_SLUG
 Prints the transactions per second."""
 
@@ -41,10 +41,11 @@ def main() -> None:
         token_hash = hashlib.sha256(rid.encode()).hexdigest()
         db.execute(
             "INSERT INTO registrations (id, event_id, email, email_key, name, furigana, organization, country, "
-            "time_zone, language, status, waitlist_position, token_hash, reminders, consented_at, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 'JP', 'Asia/Tokyo', 'ja', ?, ?, ?, 1, ?, ?, ?)",
+            "time_zone, language, status, waitlist_position, token_hash, check_in_hash, reminders, consented_at, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'JP', 'Asia/Tokyo', 'ja', ?, ?, ?, ?, 1, ?, ?, ?)",
             (rid, event_id, email, email, f"ゲスト {i}", "げすと", "大阪バイオ株式会社",
-             "confirmed" if seat else "waitlisted", position, token_hash, stamp, stamp, stamp))
+             "confirmed" if seat else "waitlisted", position, token_hash,
+             hashlib.sha256(("check-in:" + rid).encode()).hexdigest(), stamp, stamp, stamp))
         db.execute("SELECT id FROM registrations WHERE id = ?", (rid,)).fetchone()
         rows = [("confirmed" if seat else "waitlisted", None, stamp)]
         if seat:
@@ -52,7 +53,7 @@ def main() -> None:
             rows += [("reminder", m, (start - timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M:%S")) for m in (1440, 60)]
         for kind, minutes, due in rows:
             db.execute(
-                "INSERT INTO outbox (id, dedupe_key, kind, registration_id, event_id, event_revision, reminder_minutes, "
+                "INSERT INTO outbox (id, dedupe_key, kind, registration_id, event_id, revision, reminder_minutes, "
                 "status, due_at, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 (str(uuid.uuid4()), f"{kind}:{rid}:{minutes}", kind, rid, event_id, revision, minutes, due, stamp, stamp))

@@ -348,6 +348,26 @@ mod tests {
         (finished.recv_timeout(wait).is_ok(), thread)
     }
 
+    /// `.cargo/config.toml` builds the bundled SQLite with the query
+    /// planner stability guarantee, so cached statements are not compiled
+    /// again whenever a value is bound (every `.first()` binds its LIMIT).
+    #[test]
+    fn the_bundled_sqlite_keeps_its_plans_whatever_is_bound() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        #[derive(QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+    }
+
     #[test]
     fn the_sqlite_writer_lock_is_per_database_file() {
         let dir = tempfile::tempdir().unwrap();

@@ -96,6 +96,15 @@ pub fn find_by_token_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<R
 }
 
 /// The registration of this email for this event that is not cancelled.
+/// `status <> 'cancelled'`, written as the partial index
+/// `registrations_one_active_per_email` says it. With the status as a bound
+/// parameter, SQLite checks the value against the index's WHERE and prepares
+/// the statement again each time it runs (about a tenth of a
+/// registration's CPU time).
+fn not_cancelled() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("registrations.status <> 'cancelled'")
+}
+
 pub fn find_active(
     conn: &mut DbConn,
     event_id: &EventId,
@@ -104,7 +113,7 @@ pub fn find_active(
     registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::email_key.eq(email_key))
-        .filter(registrations::status.ne(RegistrationStatus::Cancelled))
+        .filter(not_cancelled())
         .select(Registration::as_select())
         .first(conn)
         .optional()
@@ -177,7 +186,7 @@ pub fn waitlisted(conn: &mut DbConn, event_id: &EventId) -> QueryResult<Vec<Regi
 pub fn active_for_event(conn: &mut DbConn, event_id: &EventId) -> QueryResult<Vec<Registration>> {
     registrations::table
         .filter(registrations::event_id.eq(event_id))
-        .filter(registrations::status.ne(RegistrationStatus::Cancelled))
+        .filter(not_cancelled())
         .order(registrations::created_at.asc())
         .select(Registration::as_select())
         .load(conn)
