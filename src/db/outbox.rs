@@ -115,14 +115,17 @@ pub fn claim(
     limit: i64,
     exclude: &Busy,
 ) -> QueryResult<Vec<OutboxRow>> {
-    let due = || {
+    let pending_due = || {
         outbox::status
             .eq(OutboxStatus::Pending)
             .and(outbox::due_at.le(now))
-            .or(outbox::status
-                .eq(OutboxStatus::Sending)
-                .and(outbox::lease_until.lt(now)))
     };
+    let lease_over = || {
+        outbox::status
+            .eq(OutboxStatus::Sending)
+            .and(outbox::lease_until.lt(now))
+    };
+    let due = || pending_due().or(lease_over());
     super::write_tx(conn, |conn| {
         // Two ordered scans of the (status, due_at, created_at) index, each
         // stopping at `limit`: the pending messages due, and those whose
@@ -144,16 +147,8 @@ pub fn claim(
                 .limit(limit)
                 .select((outbox::id, outbox::due_at, outbox::created_at))
         };
-        let pending = || {
-            oldest()
-                .filter(outbox::status.eq(OutboxStatus::Pending))
-                .filter(outbox::due_at.le(now))
-        };
-        let expired = || {
-            oldest()
-                .filter(outbox::status.eq(OutboxStatus::Sending))
-                .filter(outbox::lease_until.lt(now))
-        };
+        let pending = || oldest().filter(pending_due());
+        let expired = || oldest().filter(lease_over());
         let mut found: Vec<(String, NaiveDateTime, NaiveDateTime)> = match conn {
             DbConn::Pg(pg) => {
                 let mut rows = pending().for_update().skip_locked().load(pg)?;

@@ -218,7 +218,7 @@ impl Worker {
     ) -> Result<Vec<(OutboxRow, Prepared)>, AppError> {
         let total = items.len();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let share = total.div_ceil(threads).max(1);
+        let share = total.div_ceil(threads);
         let mut items = items.into_iter();
         let mut shares = Vec::new();
         loop {
@@ -230,21 +230,10 @@ impl Worker {
             shares.push(tokio::task::spawn_blocking(move || {
                 part.into_iter()
                     .map(|(row, context)| {
+                        let compose = || worker.compose(&row, context, now);
                         let prepared =
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                worker.compose(&row, context, now)
-                            }))
-                            .unwrap_or_else(|panic| {
-                                let what = panic
-                                    .downcast_ref::<&str>()
-                                    .map(|s| s.to_string())
-                                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                                    .unwrap_or_default();
-                                Err(Delivery::Failed {
-                                    transient: false,
-                                    error: format!("composing the message failed: panic {what}"),
-                                })
-                            });
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(compose))
+                                .unwrap_or_else(|panic| Err(composing_panicked(&*panic)));
                         (row, prepared)
                     })
                     .collect::<Vec<_>>()
@@ -297,13 +286,16 @@ impl Worker {
             return Err(Delivery::Skipped("recipient or subject deleted"));
         };
         let deadline = super::skip::deadline(row.kind, &context);
+        if let Some(why) = deadline.and_then(|d| d.passed(now)) {
+            return Err(Delivery::Skipped(why));
+        }
         let built = match context {
             Context::Guest {
                 registration,
                 event,
                 feed_generation,
             } => {
-                if let Some(why) = super::skip::guest(row.kind, &registration, &event, now) {
+                if let Some(why) = super::skip::guest(row.kind, &registration, &event) {
                     return Err(Delivery::Skipped(why));
                 }
                 self.guest_message(row, &registration, &event, feed_generation)
@@ -313,7 +305,7 @@ impl Worker {
                 meeting,
                 feed_generation,
             } => {
-                if let Some(why) = super::skip::attendee(row, &attendee, &meeting, now) {
+                if let Some(why) = super::skip::attendee(row, &attendee, &meeting) {
                     return Err(Delivery::Skipped(why));
                 }
                 self.attendee_message(row, &attendee, &meeting, feed_generation)
@@ -382,6 +374,19 @@ impl Worker {
             }
         };
         Decision { row, outcome }
+    }
+}
+
+/// A message whose composing panicked: a permanent failure that says why.
+fn composing_panicked(panic: &(dyn std::any::Any + Send)) -> Delivery {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("");
+    Delivery::Failed {
+        transient: false,
+        error: format!("composing the message failed: panic {what}"),
     }
 }
 

@@ -109,10 +109,10 @@ struct Recording {
 
 impl Recording {
     fn start(worker: &Worker, sent: Sent) -> Self {
-        let troubled: Arc<std::sync::atomic::AtomicBool> = Arc::default();
         if sent.decisions.is_empty() {
             return Self::default();
         }
+        let troubled: Arc<std::sync::atomic::AtomicBool> = Arc::default();
         let (worker, flag) = (worker.clone(), troubled.clone());
         let task = tokio::spawn(async move {
             worker.record(sent.decisions, sent.at, &flag).await;
@@ -255,16 +255,6 @@ impl Worker {
             ..Round::default()
         };
         let at = db::from_utc(now);
-        if batch.is_empty() {
-            return (
-                round,
-                Sent {
-                    decisions: Vec::new(),
-                    at,
-                    leases,
-                },
-            );
-        }
         // One guest's messages go out in the order they were queued (a
         // cancellation must not overtake the invite it cancels); different
         // guests' messages go out side by side.

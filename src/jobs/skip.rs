@@ -33,9 +33,8 @@ impl Deadline {
 }
 
 /// The deadline of a message: a reminder's is its event's or meeting's
-/// start. Checked when the message is composed (below) and again just
-/// before it is sent, since a batch is composed while the one before it
-/// goes out.
+/// start. Checked before the message is composed and again just before it
+/// is sent, since a batch is composed while the one before it goes out.
 pub(super) fn deadline(kind: MailKind, context: &Context) -> Option<Deadline> {
     match (kind, context) {
         (MailKind::Reminder, Context::Guest { event, .. }) => Some(Deadline {
@@ -50,18 +49,15 @@ pub(super) fn deadline(kind: MailKind, context: &Context) -> Option<Deadline> {
     }
 }
 
-/// Why a message should not go out any more, if it should not.
+/// Why a message should not go out any more, if it should not (besides
+/// its [`deadline`]).
 pub(super) fn guest(
     kind: MailKind,
     registration: &Registration,
     event: &EventDetails,
-    now: DateTime<Utc>,
 ) -> Option<&'static str> {
     let e = &event.event;
     if kind == MailKind::Reminder {
-        if db::to_utc(e.starts_at) <= now {
-            return Some(EVENT_STARTED);
-        }
         if e.status != EventStatus::Published {
             return Some("the event is not published");
         }
@@ -75,19 +71,16 @@ pub(super) fn guest(
     None
 }
 
-/// Why a meeting message should not go out any more, if it should not.
+/// Why a meeting message should not go out any more, if it should not
+/// (besides its [`deadline`]).
 pub(super) fn attendee(
     row: &OutboxRow,
     attendee: &Attendee,
     meeting: &MeetingDetails,
-    now: DateTime<Utc>,
 ) -> Option<&'static str> {
     let m = &meeting.meeting;
     match row.kind {
         MailKind::MeetingReminder => {
-            if db::to_utc(m.starts_at) <= now {
-                return Some(MEETING_STARTED);
-            }
             if m.status != MeetingStatus::Confirmed {
                 return Some("the meeting is cancelled");
             }

@@ -11,7 +11,9 @@ use reqwest::StatusCode;
 
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
-use crate::registrations::{event_with_capacity, guest, register, register_hanako};
+use crate::registrations::{
+    event_with_capacity, guest, register, register_guests, register_hanako,
+};
 
 both_backends!(
     the_worker_inside_serve_sends_without_help,
@@ -315,18 +317,10 @@ async fn reminders_due_while_smtp_is_down_go_out_when_it_is_back(backend: Backen
 async fn a_killed_worker_loses_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     event_with_capacity(&app, "partnering-day", 50, 20).await;
-    let mut guests = BTreeSet::new();
-    for i in 0..12 {
-        let email = format!("guest{i}@osaka-bio.example.jp");
-        let (status, _) = register(
-            &app,
-            "partnering-day",
-            &guest(&email, &format!("ゲスト {i}")),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED);
-        guests.insert(format!("<{email}>"));
-    }
+    let guests: BTreeSet<String> = register_guests(&app, "partnering-day", 12)
+        .await
+        .into_iter()
+        .collect();
     // A slow server, so that the worker is surely mid-send when it is killed.
     app.smtp.set_delay(StdDuration::from_millis(300));
     let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_musubi"))
@@ -445,18 +439,7 @@ async fn mail_goes_out_oldest_first_and_in_order_per_guest(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.mail.concurrency = 1).await;
     let event = event_with_capacity(&app, "partnering-day", 50, 20).await;
     const GUESTS: usize = 40;
-    let mut order = Vec::new();
-    for i in 0..GUESTS {
-        let email = format!("guest{i:02}@osaka-bio.example.jp");
-        let (status, body) = register(
-            &app,
-            "partnering-day",
-            &guest(&email, &format!("ゲスト {i}")),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        order.push(format!("<{email}>"));
-    }
+    let order = register_guests(&app, "partnering-day", GUESTS).await;
     let later = starts_at(&event) + Duration::hours(1);
     let (status, changed) = app
         .api_patch(

@@ -13,7 +13,7 @@ use diesel::{Connection, RunQueryDsl};
 use reqwest::StatusCode;
 
 use crate::helpers::spawn_app_on;
-use crate::registrations::{event_with_capacity, guest, register};
+use crate::registrations::{event_with_capacity, register_guests};
 
 /// A PostgreSQL cluster of this test's own, in a temporary directory.
 struct PrivateCluster {
@@ -165,18 +165,7 @@ async fn a_postgres_outage_while_sending_loses_and_repeats_no_mail() {
     .await;
     event_with_capacity(&app, "partnering-day", 200, 20).await;
     const GUESTS: usize = 160;
-    for i in 0..GUESTS {
-        let (status, body) = register(
-            &app,
-            "partnering-day",
-            &guest(
-                &format!("guest{i:03}@osaka-bio.example.jp"),
-                &format!("ゲスト {i}"),
-            ),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-    }
+    register_guests(&app, "partnering-day", GUESTS).await;
     // Slow enough that sending spans the outage: about 40 messages a second.
     app.smtp.set_delay(Duration::from_millis(100));
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -44,6 +44,20 @@ pub async fn register(app: &TestApp, slug: &str, body: &Value) -> (StatusCode, V
         .await
 }
 
+/// Registers `n` guests (`guest000@osaka-bio.example.jp` …) one after the
+/// other, each confirmed or waitlisted; their addresses as SMTP envelopes
+/// name them (`<…>`), in the order they registered.
+pub async fn register_guests(app: &TestApp, slug: &str, n: usize) -> Vec<String> {
+    let mut envelopes = Vec::with_capacity(n);
+    for i in 0..n {
+        let email = format!("guest{i:03}@osaka-bio.example.jp");
+        let (status, body) = register(app, slug, &guest(&email, &format!("ゲスト {i}"))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        envelopes.push(format!("<{email}>"));
+    }
+    envelopes
+}
+
 /// Registers as a guest would: no token, so the answer tells nothing but
 /// that the form was received.
 pub async fn register_public(app: &TestApp, slug: &str, body: &Value) -> (StatusCode, Value) {
