@@ -151,8 +151,8 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-impl From<r2d2::Error> for AppError {
-    fn from(e: r2d2::Error) -> Self {
+impl From<crate::db::PoolError> for AppError {
+    fn from(e: crate::db::PoolError) -> Self {
         Self::Unavailable(format!("no database connection: {e}"))
     }
 }

@@ -124,6 +124,9 @@ impl Application {
         if let Some(handle) = worker {
             let _ = handle.await;
         }
+        // Before the process exits: no pool thread may still be in libpq then.
+        let pool = self.pool;
+        let _ = tokio::task::spawn_blocking(move || pool.close()).await;
         result
     }
 }

@@ -23,6 +23,7 @@ pub mod meetings;
 pub mod organizations;
 pub mod outbox;
 pub mod partnering;
+mod pool;
 pub mod registrations;
 pub mod schema;
 pub mod users;
@@ -46,8 +47,7 @@ pub enum DbConn {
     Pg(PgConnection),
 }
 
-pub type Pool = r2d2::Pool<Manager>;
-pub type PooledConn = r2d2::PooledConnection<Manager>;
+pub use pool::{Closed, Pool, PoolError, PooledConn};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -58,6 +58,8 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 #[derive(Debug)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// The pool's count of connections being opened (see `pool`).
+    gate: std::sync::Arc<pool::Gate>,
 }
 
 /// How long a SQLite writer waits for the write lock before giving up.
@@ -67,7 +69,14 @@ pub const SQLITE_WAL_LIMIT: i64 = 16 * 1024 * 1024;
 
 impl Manager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        let url = match url {
+            DatabaseUrl::Postgres(s) => DatabaseUrl::Postgres(without_gss_on_loopback(&s)),
+            sqlite => sqlite,
+        };
+        Self {
+            url,
+            gate: Default::default(),
+        }
     }
 
     pub fn connect(&self) -> anyhow::Result<DbConn> {
@@ -104,11 +113,51 @@ impl Manager {
     }
 }
 
+/// The URL with `gssencmode=disable` added when it names this machine
+/// (loopback, or a Unix socket directory) and says nothing of GSSAPI
+/// encryption itself (neither in the URL nor in `PGGSSENCMODE`). libpq's
+/// default, `prefer`, asks Kerberos for credentials on every connection
+/// (a file look-up, and libkrb5 threads that race its exit handlers when
+/// the process ends); on loopback there is no network to protect.
+fn without_gss_on_loopback(input: &str) -> String {
+    let Ok(mut url) = url::Url::parse(input) else {
+        return input.to_owned();
+    };
+    let named = url.query_pairs().any(|(k, _)| k == "gssencmode")
+        || std::env::var_os("PGGSSENCMODE").is_some();
+    let local = |host: &str| {
+        host.starts_with('/')
+            || host == "localhost"
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    };
+    let socket_host = url
+        .query_pairs()
+        .find(|(k, _)| k == "host")
+        .map(|(_, v)| v.into_owned());
+    let on_this_machine = match socket_host {
+        Some(host) => host.split(',').all(local),
+        None => url.host_str().is_some_and(local),
+    };
+    if named || !on_this_machine {
+        return input.to_owned();
+    }
+    url.query_pairs_mut().append_pair("gssencmode", "disable");
+    url.into()
+}
+
 impl r2d2::ManageConnection for Manager {
     type Connection = DbConn;
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
+        let Some(_opening) = self.gate.enter() else {
+            return Err(diesel::r2d2::Error::ConnectionError(
+                ConnectionError::BadConnection("the pool is closed".into()),
+            ));
+        };
         Manager::connect(self).map_err(|e| {
             diesel::r2d2::Error::ConnectionError(ConnectionError::BadConnection(format!("{e:#}")))
         })
@@ -138,12 +187,9 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Re
         DatabaseUrl::Sqlite(_) => size.min(8),
         DatabaseUrl::Postgres(_) => size,
     };
-    Ok(r2d2::Pool::builder()
-        .max_size(size)
-        .connection_timeout(timeout)
-        // A server connection can break between uses; a SQLite file cannot.
-        .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
-        .build_unchecked(manager))
+    // A server connection can break between uses; a SQLite file cannot.
+    let test_on_check_out = matches!(url, DatabaseUrl::Postgres(_));
+    Ok(Pool::new(manager, size, timeout, test_on_check_out))
 }
 
 /// Applies pending migrations; returns the versions applied.
@@ -366,6 +412,78 @@ mod tests {
             .map(|o| o.compile_options)
             .collect();
         assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+    }
+
+    #[test]
+    fn loopback_postgres_urls_skip_gssapi_encryption() {
+        let on = |s: &str| without_gss_on_loopback(s);
+        assert_eq!(
+            on("postgres://u@127.0.0.1:5432/db?sslmode=disable"),
+            "postgres://u@127.0.0.1:5432/db?sslmode=disable&gssencmode=disable"
+        );
+        assert_eq!(
+            on("postgres://u@localhost/db"),
+            "postgres://u@localhost/db?gssencmode=disable"
+        );
+        assert_eq!(
+            on("postgres://u@[::1]/db"),
+            "postgres://u@[::1]/db?gssencmode=disable"
+        );
+        assert_eq!(
+            on("postgres:///db?host=/var/run/postgresql"),
+            "postgres:///db?host=/var/run/postgresql&gssencmode=disable"
+        );
+        // Another machine, or the operator's own choice, stays as given.
+        for kept in [
+            "postgres://u@db.internal/db",
+            "postgres://u@10.0.0.5/db",
+            "postgres://u@127.0.0.1/db?gssencmode=require",
+            "postgres:///db?host=/tmp,db.internal",
+        ] {
+            assert_eq!(on(kept), kept);
+        }
+    }
+
+    #[test]
+    fn a_closed_pool_ends_its_connections_and_joins_its_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("pool.db"));
+        let pool = build_pool(&url, 4, StdDuration::from_secs(5)).unwrap();
+        let other = pool.clone();
+        let held = pool.get().unwrap();
+        // Closing waits for the connection in use to come back.
+        let closing = std::thread::spawn(move || other.close());
+        std::thread::sleep(StdDuration::from_millis(200));
+        assert!(
+            !closing.is_finished(),
+            "closed while a connection was in use"
+        );
+        let returned = std::time::Instant::now();
+        drop(held);
+        let closed = closing.join().unwrap();
+        // Promptly: r2d2's reaper, kept, would hold the threads for 30 s.
+        assert!(
+            returned.elapsed() < StdDuration::from_secs(5),
+            "{:?}",
+            returned.elapsed()
+        );
+        assert_eq!(
+            closed,
+            Closed {
+                opening: 0,
+                threads: 0
+            }
+        );
+        // Every handle sees it closed; closing again is a no-op.
+        assert!(matches!(pool.get(), Err(PoolError::Closed)));
+        assert!(!pool.is_full());
+        assert_eq!(
+            pool.close(),
+            Closed {
+                opening: 0,
+                threads: 0
+            }
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ const BUSY_POOL_WAIT: Duration = Duration::from_secs(10);
 pub fn connection(pool: &Pool) -> Result<PooledConn, AppError> {
     match pool.get() {
         Ok(conn) => Ok(conn),
-        Err(_) if pool.state().connections >= pool.max_size() => {
+        Err(db::PoolError::Unavailable(_)) if pool.is_full() => {
             Ok(pool.get_timeout(BUSY_POOL_WAIT)?)
         }
         Err(e) => Err(e.into()),

@@ -139,6 +139,18 @@ impl Drop for TestApp {
                 );
             }
         }
+        // Every handle of the app's pool (the server's, the worker's) sees
+        // it closed: its connections end here and its threads are joined,
+        // so none is still inside libpq when the test binary exits.
+        let closed = self.pool.close();
+        assert_eq!(
+            closed,
+            musubi::db::Closed {
+                opening: 0,
+                threads: 0
+            },
+            "the pool did not close"
+        );
         if let Some((admin, name)) = &self.pg_database
             && let Ok(mut conn) = PgConnection::establish(admin)
         {
