@@ -186,17 +186,7 @@ impl Gate {
     fn close(&self, deadline: Instant) -> usize {
         let mut state = lock(&self.state);
         state.closed = true;
-        while state.opening > 0 {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                break;
-            };
-            state = self
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        state.opening
+        wait_until(&self.changed, state, deadline, |s| s.opening == 0).opening
     }
 }
 
@@ -219,18 +209,10 @@ struct Counter {
 impl Counter {
     /// Waits until every thread has ended; returns how many had not by `deadline`.
     fn wait_for_zero(&self, deadline: Instant) -> usize {
-        let mut live = lock(&self.live);
-        while *live > 0 {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                return *live;
-            };
-            live = self
-                .changed
-                .wait_timeout(live, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+        let live = *wait_until(&self.changed, lock(&self.live), deadline, |n| *n == 0);
+        if live > 0 {
+            return live;
         }
-        drop(live);
         // A thread's Rust destructors run before the C libraries' own
         // (pthread keys: libkrb5 frees its per-thread state there), so the
         // notice alone is not the end: the thread is gone when the kernel
@@ -279,6 +261,20 @@ fn tag_threads(workers: &ScheduledThreadPool, threads: &Arc<Counter>) {
         });
     }
     all.wait();
+}
+
+/// Waits on `changed` until `done` holds or `deadline` passes.
+fn wait_until<'a, T>(
+    changed: &Condvar,
+    guard: MutexGuard<'a, T>,
+    deadline: Instant,
+    mut done: impl FnMut(&T) -> bool,
+) -> MutexGuard<'a, T> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    changed
+        .wait_timeout_while(guard, left, |v| !done(v))
+        .unwrap_or_else(|e| e.into_inner())
+        .0
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
