@@ -42,6 +42,9 @@ enum Command {
         #[arg(long)]
         revert_all: bool,
     },
+    /// Print the DNS TXT record that publishes the DKIM key
+    /// (MUSUBI_DKIM_DOMAIN, MUSUBI_DKIM_SELECTOR, MUSUBI_DKIM_KEY_FILE).
+    DkimRecord,
     /// Manage organizer accounts.
     Admin {
         #[command(subcommand)]
@@ -134,6 +137,21 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve { demo } => serve(settings, demo),
         Command::Worker { once } => worker(settings, once),
+        Command::DkimRecord => {
+            let signer = settings.mail.dkim.as_ref().context(
+                "DKIM signing is not configured (MUSUBI_DKIM_DOMAIN, MUSUBI_DKIM_SELECTOR, MUSUBI_DKIM_KEY_FILE)",
+            )?;
+            let (name, value) = signer.dns_record();
+            // A TXT record's strings hold at most 255 octets each (RFC 1035
+            // §3.3.14); resolvers join them again.
+            let strings: Vec<String> = value
+                .as_bytes()
+                .chunks(250)
+                .map(|c| format!("\"{}\"", String::from_utf8_lossy(c)))
+                .collect();
+            println!("{name}. IN TXT ( {} )", strings.join(" "));
+            Ok(())
+        }
         Command::Migrate { revert_all } => {
             let mut conn = direct_connection(&settings)?;
             let versions = if revert_all {

@@ -64,6 +64,9 @@ pub struct MailSettings {
     pub poll_interval: std::time::Duration,
     /// Messages sent at the same time.
     pub concurrency: usize,
+    /// Signs every message when `dkim_domain`, `dkim_selector` and
+    /// `dkim_key_file` are set.
+    pub dkim: Option<std::sync::Arc<crate::email::dkim::DkimSigner>>,
 }
 
 impl Settings {
@@ -119,6 +122,12 @@ struct RawSettings {
     #[serde(default)]
     privacy_url: String,
     smtp_url: String,
+    #[serde(default)]
+    dkim_domain: String,
+    #[serde(default)]
+    dkim_selector: String,
+    #[serde(default)]
+    dkim_key_file: String,
     mail_dir: String,
     mail_max_attempts: String,
     mail_retry_base_ms: String,
@@ -191,6 +200,9 @@ impl Settings {
                 "contact_email",
                 "privacy_url",
                 "smtp_url",
+                "dkim_domain",
+                "dkim_selector",
+                "dkim_key_file",
                 "mail_dir",
                 "mail_max_attempts",
                 "mail_retry_base_ms",
@@ -285,8 +297,42 @@ impl Settings {
             "" => None,
             given => Some(SmtpUrl::parse(given).map_err(|m| SettingsError::new("smtp_url", m))?),
         };
+        let dkim = match (
+            raw.dkim_domain.trim(),
+            raw.dkim_selector.trim(),
+            raw.dkim_key_file.trim(),
+        ) {
+            ("", "", "") => None,
+            (domain, selector, file)
+                if !domain.is_empty() && !selector.is_empty() && !file.is_empty() =>
+            {
+                Some(
+                    crate::email::dkim::DkimSigner::load(
+                        domain,
+                        selector,
+                        std::path::Path::new(file),
+                    )
+                    .map(std::sync::Arc::new)
+                    .map_err(|m| SettingsError::new("dkim_key_file", m))?,
+                )
+            }
+            (domain, selector, _) => {
+                let missing = if domain.is_empty() {
+                    "dkim_domain"
+                } else if selector.is_empty() {
+                    "dkim_selector"
+                } else {
+                    "dkim_key_file"
+                };
+                return Err(SettingsError::new(
+                    missing,
+                    "DKIM signing needs dkim_domain, dkim_selector and dkim_key_file together",
+                ));
+            }
+        };
         let mail = MailSettings {
             smtp_url,
+            dkim,
             mail_dir: std::path::PathBuf::from(match raw.mail_dir.trim() {
                 "" => "data/mail",
                 dir => dir,

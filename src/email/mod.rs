@@ -2,6 +2,8 @@
 //! (subject, plain text, HTML and, for invites, an iTIP calendar part), and
 //! sending it over SMTP or into .eml files.
 
+pub mod dkim;
+pub mod fold;
 pub mod meeting;
 pub mod partnering;
 mod transport;
@@ -379,7 +381,7 @@ pub fn to_message(
         parts = parts.singlepart(
             SinglePart::builder()
                 .header(ContentType::parse(&format!(
-                    "text/calendar; charset=utf-8; method={method}"
+                    "text/calendar; charset=utf-8; method={method}; name=invite.ics"
                 ))?)
                 .body(ics.clone()),
         );
@@ -391,11 +393,18 @@ pub fn to_message(
         .subject(c.subject.clone())
         .message_id(Some(c.message_id.clone()))
         .multipart(parts)?;
+    let headers = message.headers_mut();
+    // RFC 3834 §5: out-of-office and other automatic replies stay away.
+    headers.insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("Auto-Submitted"),
+        "auto-generated".to_owned(),
+    ));
     if let Some(url) = &c.unsubscribe {
-        let headers = message.headers_mut();
-        headers.insert_raw(HeaderValue::new(
-            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+        const NAME: &str = "List-Unsubscribe";
+        headers.insert_raw(HeaderValue::dangerous_new_pre_encoded(
+            HeaderName::new_from_ascii_str(NAME),
             format!("<{url}>"),
+            fold::bracketed_url(NAME.len(), url),
         ));
         headers.insert_raw(HeaderValue::new(
             HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),

@@ -42,10 +42,17 @@ impl std::fmt::Debug for Outgoing {
 }
 
 impl Outgoing {
-    pub fn new(message: &Message) -> Self {
+    /// The message's bytes, its header lines folded within 78 octets and,
+    /// with a signer, a DKIM signature in front (its t= the clock's time,
+    /// whatever time the worker was asked to act at).
+    pub fn new(message: &Message, dkim: Option<&super::dkim::DkimSigner>) -> Self {
+        let bytes = super::fold::headers(message.formatted());
         Self {
             envelope: message.envelope().clone(),
-            bytes: message.formatted(),
+            bytes: match dkim {
+                Some(signer) => signer.sign(&bytes, chrono::Utc::now().timestamp()),
+                None => bytes,
+            },
         }
     }
 }

@@ -323,7 +323,7 @@ impl Worker {
         };
         built
             .map(|message| Ready {
-                message: Outgoing::new(&message),
+                message: Outgoing::new(&message, self.settings.mail.dkim.as_deref()),
                 deadline,
             })
             .map_err(|error| Delivery::Failed {

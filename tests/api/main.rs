@@ -14,6 +14,7 @@ mod guest_pages;
 mod health;
 mod ical_roundtrip;
 mod mail;
+mod mail_format;
 mod meetings;
 mod migrations;
 mod on_the_day;

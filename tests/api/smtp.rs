@@ -17,6 +17,55 @@ pub struct Received {
 }
 
 impl Received {
+    /// What in this message breaks the rules every message musubi sends
+    /// keeps: `Auto-Submitted: auto-generated` (RFC 3834), header lines
+    /// folded within 78 octets wherever they can be (RFC 5322 §2.1.1), a calendar part named
+    /// `invite.ics` whose `method=` is its METHOD (RFC 6047 §2.4).
+    pub fn format_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let end = self
+            .data
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(self.data.len());
+        for line in self.data[..end].split(|b| *b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            // A line may pass 78 octets only when it is one token that
+            // cannot be folded (an address of 76 characters, say).
+            let foldable = line.trim_ascii_start().contains(&b' ');
+            if line.len() > 78 && foldable {
+                problems.push(format!(
+                    "header line of {} octets: {}",
+                    line.len(),
+                    String::from_utf8_lossy(line)
+                ));
+            }
+        }
+        let parsed = self.parsed();
+        if parsed.header_raw("Auto-Submitted").map(str::trim) != Some("auto-generated") {
+            problems.push("no Auto-Submitted: auto-generated".to_owned());
+        }
+        for part in parsed.parts.iter() {
+            let Some(ct) = mail_parser::MimeHeaders::content_type(part) else {
+                continue;
+            };
+            if ct.ctype() != "text" || ct.subtype() != Some("calendar") {
+                continue;
+            }
+            if ct.attribute("name") != Some("invite.ics") {
+                problems.push(format!("calendar part named {:?}", ct.attribute("name")));
+            }
+            let method = ct.attribute("method").unwrap_or_default();
+            let body = part.text_contents().unwrap_or_default();
+            if method.is_empty() || !body.contains(&format!("\r\nMETHOD:{method}\r\n")) {
+                problems.push(format!(
+                    "calendar part's method={method:?} is not its METHOD"
+                ));
+            }
+        }
+        problems
+    }
+
     pub fn parsed(&self) -> mail_parser::Message<'_> {
         mail_parser::MessageParser::default()
             .parse(&self.data)
@@ -51,6 +100,8 @@ struct State {
     replies: Mutex<VecDeque<String>>,
     /// While set, connections are closed at once (the server is "down").
     down: AtomicBool,
+    /// What broke the format rules, per message (`Received::format_problems`).
+    malformed: Mutex<Vec<String>>,
     /// How many times DATA was answered, whatever the answer.
     attempts: Mutex<usize>,
     /// Waits this long before answering DATA (a slow server).
@@ -109,7 +160,12 @@ impl SmtpSink {
         self.state.down.store(down, Ordering::SeqCst);
     }
 
+    /// What arrived; panics when any message broke the rules every
+    /// message keeps (`Received::format_problems`), so that every test
+    /// reading mail checks them.
     pub fn received(&self) -> Vec<Received> {
+        let malformed = self.state.malformed.lock().unwrap().clone();
+        assert!(malformed.is_empty(), "malformed mail: {malformed:#?}");
         self.state.received.lock().unwrap().clone()
     }
 
@@ -196,11 +252,20 @@ async fn session(socket: tokio::net::TcpStream, state: Arc<State>) -> std::io::R
                     write.write_all(format!("{reply}\r\n").as_bytes()).await?;
                 }
                 None => {
-                    state.received.lock().unwrap().push(Received {
+                    let received = Received {
                         mail_from: mail_from.clone(),
                         rcpt_to: rcpt_to.clone(),
                         data,
-                    });
+                    };
+                    let problems = received.format_problems();
+                    if !problems.is_empty() {
+                        state
+                            .malformed
+                            .lock()
+                            .unwrap()
+                            .push(format!("{}: {problems:?}", received.subject()));
+                    }
+                    state.received.lock().unwrap().push(received);
                     write.write_all(b"250 2.0.0 queued\r\n").await?;
                 }
             }

@@ -1,0 +1,186 @@
+//! What every message is as mail clients and filters read it: signed with
+//! DKIM when configured (verified by dkimpy, an independent implementation),
+//! header lines within 78 octets with long Japanese names, and (in the
+//! test SMTP server, for every test) Auto-Submitted and a named invite.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use musubi::email::dkim::DkimSigner;
+
+use crate::helpers::{Backend, spawn_app_with};
+use crate::registrations::{event_with_capacity, guest, register};
+
+/// A private key made by openssl as an operator would: `genrsa
+/// -traditional` (PKCS#1, what opendkim-genkey writes), `genpkey` RSA
+/// (PKCS#8) or `genpkey` Ed25519.
+fn openssl_key(dir: &std::path::Path, kind: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{kind}.pem"));
+    let args: Vec<&str> = match kind {
+        "rsa-pkcs1" => vec!["genrsa", "-traditional", "-out"],
+        "rsa-pkcs8" => vec![
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ],
+        "ed25519" => vec!["genpkey", "-algorithm", "ed25519", "-out"],
+        other => panic!("{other}"),
+    };
+    let mut command = Command::new("openssl");
+    command.args(&args).arg(&path);
+    if kind == "rsa-pkcs1" {
+        command.arg("2048");
+    }
+    let out = command.output().expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    path
+}
+
+/// dkimpy's verdict on `message` with the key `signer` publishes.
+fn dkimpy_verifies(dir: &std::path::Path, signer: &DkimSigner, message: &[u8]) -> bool {
+    let python = std::env::var("MUSUBI_ICAL_PYTHON")
+        .expect("MUSUBI_ICAL_PYTHON is not set: run scripts/test, which installs dkimpy");
+    let file = dir.join("message.eml");
+    std::fs::write(&file, message).unwrap();
+    let (name, value) = signer.dns_record();
+    let out = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tools/mail-check/dkim_verify.py"
+        ))
+        .arg(&file)
+        .arg(&name)
+        .arg(&value)
+        .output()
+        .expect("python runs");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("verifies") || said.contains("does NOT verify"),
+        "dkimpy failed to run: {said}"
+    );
+    if !out.status.success() {
+        eprintln!("dkimpy: {said}");
+    }
+    out.status.success()
+}
+
+/// The message without its first header (the DKIM-Signature musubi put in front).
+fn without_signature(message: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(message);
+    assert!(text.starts_with("DKIM-Signature:"), "{text}");
+    let mut lines = text.split_inclusive("\r\n").peekable();
+    lines.next();
+    while lines.peek().is_some_and(|l| l.starts_with(' ')) {
+        lines.next();
+    }
+    lines.collect::<String>().into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_are_dkim_signed_and_dkimpy_verifies_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkcs1 = openssl_key(dir.path(), "rsa-pkcs1");
+    let signer = Arc::new(DkimSigner::load("link-j-west.example", "musubi2026", &pkcs1).unwrap());
+    let configured = signer.clone();
+    let app = spawn_app_with(Backend::Sqlite, move |s| s.mail.dkim = Some(configured)).await;
+    let event = event_with_capacity(&app, "partnering-day", 10, 3).await;
+    let mut long = guest(
+        "kanemoto.yoshiko@international-regenerative-medicine.example.com",
+        "金本 佳子（国際再生医療研究機構 大阪事務所 シニアリサーチフェロー）",
+    );
+    long["organization"] = serde_json::json!("国際再生医療研究機構");
+    register(&app, "partnering-day", &long).await;
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    // The reminder a day before: it carries List-Unsubscribe, which RFC 8058
+    // wants signed.
+    let start = chrono::DateTime::parse_from_rfc3339(event["starts_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    app.worker
+        .run_until_idle(start - Duration::days(1) + Duration::seconds(1))
+        .await
+        .unwrap();
+    let mail = app.smtp.received();
+    assert_eq!(mail.len(), 2, "confirmation and reminder");
+    for m in &mail {
+        let text = String::from_utf8_lossy(&m.data);
+        let header = text.split("\r\n\r\n").next().unwrap();
+        assert!(
+            header.starts_with("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;"),
+            "{header}"
+        );
+        assert!(
+            header.contains("d=link-j-west.example;") && header.contains("s=musubi2026;"),
+            "{header}"
+        );
+        assert!(
+            dkimpy_verifies(dir.path(), &signer, &m.data),
+            "{}",
+            m.subject()
+        );
+        // A changed header or body no longer verifies: the check can fail.
+        let tampered = text.replacen("Message-ID: <", "Message-ID: <x", 1);
+        assert_ne!(tampered, text);
+        assert!(!dkimpy_verifies(dir.path(), &signer, tampered.as_bytes()));
+        let appended = format!("{text}P.S. not from musubi\r\n");
+        assert!(!dkimpy_verifies(dir.path(), &signer, appended.as_bytes()));
+    }
+    let reminder = String::from_utf8_lossy(&mail[1].data).into_owned();
+    let header = reminder
+        .split("\r\n\r\n")
+        .next()
+        .unwrap()
+        .replace("\r\n ", "");
+    assert!(
+        header.contains("list-unsubscribe:list-unsubscribe-post"),
+        "{header}"
+    );
+
+    // The other key forms an operator may have, on the same message.
+    let unsigned = without_signature(&mail[0].data);
+    for kind in ["rsa-pkcs8", "ed25519"] {
+        let key = openssl_key(dir.path(), kind);
+        let other = DkimSigner::load("link-j-west.example", "musubi2026", &key).unwrap();
+        let signed = other.sign(&unsigned, Utc::now().timestamp());
+        let text = String::from_utf8_lossy(&signed);
+        let header = text.split("\r\n\r\n").next().unwrap();
+        assert!(header.lines().all(|l| l.len() <= 78), "{header}");
+        assert!(dkimpy_verifies(dir.path(), &other, &signed), "{kind}");
+        // Signed by one key, checked against another: refused.
+        assert!(!dkimpy_verifies(dir.path(), &signer, &signed), "{kind}");
+    }
+    // The record an operator publishes.
+    let (name, value) = signer.dns_record();
+    assert_eq!(name, "musubi2026._domainkey.link-j-west.example");
+    assert!(value.starts_with("v=DKIM1; k=rsa; p=MIIBIjAN"), "{value}");
+}
+
+#[test]
+fn a_bad_dkim_key_stops_start_up_with_the_setting_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("short.pem");
+    let out = Command::new("openssl")
+        .args(["genrsa", "-traditional", "-out"])
+        .arg(&key)
+        .arg("1024")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = DkimSigner::load("link-j-west.example", "s1", &key).unwrap_err();
+    assert!(err.contains("2048 to 4096"), "{err}");
+    let err =
+        DkimSigner::load("link-j-west.example", "s1", &dir.path().join("missing.pem")).unwrap_err();
+    assert!(err.contains("cannot read"), "{err}");
+}
