@@ -83,6 +83,7 @@ impl Application {
             App::new()
                 .wrap(middleware::from_fn(crate::routes::error_pages))
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(crate::http::encoding::representations))
                 .wrap(middleware::from_fn(
                     crate::http::hardening::security_headers,
                 ))

@@ -65,6 +65,8 @@ pub struct Sender<'a> {
 /// why they get it, where to ask, the privacy notice
 /// (`templates/email/footer.{txt,html}`).
 pub(crate) struct Footer<'a> {
+    /// Who sends it (the site's name), at the top of the HTML part.
+    pub(crate) site: &'a str,
     pub(crate) about: &'a str,
     pub(crate) contact: &'a str,
     pub(crate) privacy_url: &'a str,
@@ -76,6 +78,7 @@ impl<'a> Footer<'a> {
     /// The footer whose first line is the message `about_key`.
     pub(crate) fn new(lang: Language, about_key: &'a str, sender: &'a Sender<'a>) -> Self {
         Self {
+            site: t(lang, "site.name"),
             about: t(lang, about_key),
             contact: sender.contact,
             privacy_url: sender.privacy_url,

@@ -108,7 +108,7 @@ pub fn respond(req: &HttpRequest, r: &Rendered) -> HttpResponse {
         Some(tags) => tags
             .split(',')
             .map(str::trim)
-            .any(|tag| tag == "*" || tag == r.etag || tag.strip_prefix("W/") == Some(&r.etag)),
+            .any(|tag| super::encoding::names(tag, &r.etag)),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|h| h.to_str().ok())

@@ -3,6 +3,7 @@
 //! middleware and the feed cache. Neither side imports the other.
 
 pub mod client;
+pub mod encoding;
 pub mod feed_cache;
 pub mod hardening;
 pub mod rate_limit;

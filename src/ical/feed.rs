@@ -118,6 +118,11 @@ pub fn write_zones<'a>(
         let zone = TimeZone::from_stored(zone);
         zones.entry(zone.name()).or_default().extend([start, end]);
     }
+    if zones.is_empty() {
+        // Nothing to place: Japan time, which every musubi calendar names
+        // (X-WR-TIMEZONE) and RFC 5545 §3.6 needs as its one component.
+        zones.insert(TimeZone::TOKYO.name(), Vec::new());
+    }
     for (name, instants) in zones {
         let tz = TimeZone::from_stored(name).tz();
         let (from, to) = vtimezone::year_span(tz, instants).unwrap_or((2026, 2026));

@@ -87,8 +87,125 @@ fn event<'a>(parsed: &'a Value, uid_part: &str) -> &'a Value {
 
 both_backends!(
     feeds_read_back_equal_in_independent_parsers,
-    revisions_cancellations_and_caching
+    revisions_cancellations_and_caching,
+    a_calendar_with_nothing_in_it_is_still_valid,
+    compressed_and_plain_answers_are_two_representations
 );
+
+/// (status, ETag, Content-Encoding, Vary) of a GET with these headers.
+async fn representation(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, String, String, Vec<String>) {
+    let mut request = reqwest::Client::new().get(app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let r = request.send().await.unwrap();
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (etag, coding) = (header("etag"), header("content-encoding"));
+    let vary = r
+        .headers()
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+        .collect();
+    (r.status(), etag, coding, vary)
+}
+
+/// RFC 9110: a gzip body and an identity body are different
+/// representations: different ETags, `Vary: Accept-Encoding` on both (and
+/// on pages, compressed or not), and If-None-Match answers 304 for either.
+async fn compressed_and_plain_answers_are_two_representations(backend: Backend) {
+    let (app, _, _) = spawn_with_seminar(backend).await;
+    const GZIP: (&str, &str) = ("accept-encoding", "gzip");
+    const IDENTITY: (&str, &str) = ("accept-encoding", "identity");
+    for path in [
+        "/calendar.ics",
+        "/events/regen-seminar.ics",
+        "/organizations/osaka-pref/calendar.ics",
+    ] {
+        let (status, zipped, coding, vary) = representation(&app, path, &[GZIP]).await;
+        assert_eq!(
+            (status, coding.as_str()),
+            (StatusCode::OK, "gzip"),
+            "{path}"
+        );
+        assert!(
+            vary.iter().any(|v| v.contains("accept-encoding")),
+            "{path}: {vary:?}"
+        );
+        for plain_request in [&[IDENTITY][..], &[]] {
+            let (status, plain, coding, vary) = representation(&app, path, plain_request).await;
+            assert_eq!((status, coding.as_str()), (StatusCode::OK, ""), "{path}");
+            assert_eq!(
+                vary,
+                ["accept-encoding"],
+                "{path}: one Vary, on the plain answer too"
+            );
+            assert!(
+                plain.starts_with('"') && zipped.starts_with('"'),
+                "{plain} {zipped}"
+            );
+            assert_ne!(plain, zipped, "{path}: one ETag for two representations");
+        }
+        let (_, plain, _, _) = representation(&app, path, &[IDENTITY]).await;
+        // Either form gets 304, tagged and varied as a 200 would be.
+        for tag in [&plain, &zipped] {
+            for (accept, expected) in [(GZIP, &zipped), (IDENTITY, &plain)] {
+                let (status, etag, _, vary) =
+                    representation(&app, path, &[accept, ("if-none-match", tag.as_str())]).await;
+                assert_eq!(status, StatusCode::NOT_MODIFIED, "{path} {tag} {accept:?}");
+                assert_eq!(&etag, expected, "{path} {tag} {accept:?}");
+                assert!(
+                    vary.iter().any(|v| v.contains("accept-encoding")),
+                    "{vary:?}"
+                );
+            }
+        }
+        let (status, ..) =
+            representation(&app, path, &[GZIP, ("if-none-match", "\"other\"")]).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // Pages have no ETag, but their body depends on Accept-Encoding all the same.
+    for path in ["/", "/events/regen-seminar"] {
+        for accept in [GZIP, IDENTITY] {
+            let (status, _, _, vary) = representation(&app, path, &[accept]).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(
+                vary.iter().any(|v| v.contains("accept-encoding")),
+                "{path} {accept:?}: {vary:?}"
+            );
+        }
+    }
+}
+
+/// RFC 5545 §3.6: a calendar has at least one component. An organization
+/// with nothing yet, or a fresh service, keeps Japan time's VTIMEZONE.
+async fn a_calendar_with_nothing_in_it_is_still_valid(backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    app.seed_basics().await;
+    for path in ["/calendar.ics", "/organizations/rhein-medtech/calendar.ics"] {
+        let (status, _, ics) = fetch(&app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(!ics.contains("BEGIN:VEVENT"), "{ics}");
+        let zone = ics
+            .split("BEGIN:VTIMEZONE\r\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no component in {path}: {ics}"));
+        assert!(zone.starts_with("TZID:Asia/Tokyo\r\n"), "{ics}");
+        assert!(zone.contains("TZOFFSETTO:+0900\r\n"), "{ics}");
+        let (python, icaljs) = parse_independently(&ics);
+        assert_eq!(python["events"], json!([]), "{python}");
+        assert_eq!(icaljs["events"], json!([]), "{icaljs}");
+    }
+}
 
 async fn feeds_read_back_equal_in_independent_parsers(backend: Backend) {
     let (app, _, tokyo) = spawn_with_seminar(backend).await;

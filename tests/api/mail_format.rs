@@ -184,3 +184,119 @@ fn a_bad_dkim_key_stops_start_up_with_the_setting_named() {
         DkimSigner::load("link-j-west.example", "s1", &dir.path().join("missing.pem")).unwrap_err();
     assert!(err.contains("cannot read"), "{err}");
 }
+
+/// SpamAssassin's verdict on each message (`spamassassin -L -t`: local
+/// tests only, no network): its score and the rules that hit with their
+/// points, as its report lists them.
+fn spamassassin(mail: &[crate::smtp::Received]) -> Vec<(f64, Vec<(f64, String)>)> {
+    // All at once: each start reads SpamAssassin's rules for a second or two.
+    let children: Vec<std::process::Child> = mail
+        .iter()
+        .map(|m| {
+            let mut child = Command::new("spamassassin")
+                .args(["-L", "-t"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect(
+                    "spamassassin is installed (.ci/run installs it: apt-get install spamassassin)",
+                );
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(&m.data).unwrap();
+            child
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).replace("\n\t", " ");
+            let status = text
+                .lines()
+                .find(|l| l.starts_with("X-Spam-Status:"))
+                .unwrap_or_else(|| panic!("no X-Spam-Status: {text}"));
+            let score: f64 = status
+                .split("score=")
+                .nth(1)
+                .and_then(|s| s.split_whitespace().next())
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("{status}"));
+            // The report's table: " 1.4 HTML_IMAGE_ONLY_28    BODY: HTML: images with …".
+            let report = text
+                .split("Content analysis details:")
+                .nth(1)
+                .unwrap_or_default();
+            let rules = report
+                .lines()
+                .filter_map(|line| {
+                    let mut words = line.split_whitespace();
+                    let points = words.next()?.parse::<f64>().ok()?;
+                    let name = words.next()?;
+                    name.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                        .then(|| (points, name.to_owned()))
+                })
+                .collect();
+            (score, rules)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_message_scores_on_spamassassins_content_rules() {
+    use crate::meetings::{boston, meeting, osaka};
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await;
+    let event = event_with_capacity(&app, "partnering-day", 1, 3).await;
+    // A confirmation (QR code and invite) in Japanese, a waitlist notice in
+    // English, both reminders, a cancellation and a promotion.
+    let (_, hanako) = register(
+        &app,
+        "partnering-day",
+        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
+    )
+    .await;
+    let mut john = guest("john@boston-bio.example.com", "John Miller");
+    john["language"] = serde_json::json!("en");
+    john["time_zone"] = serde_json::json!("America/New_York");
+    register(&app, "partnering-day", &john).await;
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339(event["starts_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    app.worker
+        .run_until_idle(start - Duration::days(1) + Duration::seconds(1))
+        .await
+        .unwrap();
+    let manage = hanako["manage_url"].as_str().unwrap();
+    let page = app.browse(manage).await;
+    app.press(&format!("{manage}/cancel"), &page).await;
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    // A business meeting's invite with an online link.
+    app.api_post(
+        "/api/v1/meetings",
+        &meeting(
+            "2031-11-03T08:00:00+09:00",
+            "2031-11-03T09:00:00+09:00",
+            serde_json::json!({ "online_url": "https://meet.example.com/osaka-boston" }),
+            serde_json::json!([
+                osaka("kenji@pref.osaka.example", "山田 健二"),
+                boston("dana@crv.example", "Dana Whitfield")
+            ]),
+        ),
+    )
+    .await;
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    let mail = app.smtp.received();
+    let kinds: Vec<String> = mail.iter().map(|m| m.subject()).collect();
+    assert!(mail.len() >= 7, "{kinds:#?}");
+    let verdicts = spamassassin(&mail);
+    for ((score, rules), subject) in verdicts.into_iter().zip(&kinds) {
+        // Informational rules (HTML_MESSAGE) count 0.001 and show as 0.0.
+        let scoring: Vec<&(f64, String)> =
+            rules.iter().filter(|(points, _)| *points > 0.0).collect();
+        assert!(
+            scoring.is_empty() && score < 0.1,
+            "{subject}: score {score}, {rules:?}"
+        );
+    }
+}

@@ -18,11 +18,11 @@ use crate::smtp::Received;
 const DST_MONDAY_START: &str = "2031-11-03T08:00:00+09:00";
 const DST_MONDAY_END: &str = "2031-11-03T09:00:00+09:00";
 
-fn osaka(email: &str, name: &str) -> Value {
+pub fn osaka(email: &str, name: &str) -> Value {
     json!({ "name": name, "email": email, "organization_slug": "osaka-pref" })
 }
 
-fn boston(email: &str, name: &str) -> Value {
+pub fn boston(email: &str, name: &str) -> Value {
     json!({
         "name": name, "email": email, "organization": "Charles River Ventures",
         "country": "US", "time_zone": "America/New_York", "language": "en"
@@ -33,7 +33,7 @@ fn rhein(email: &str, name: &str) -> Value {
     json!({ "name": name, "email": email, "organization_slug": "rhein-medtech" })
 }
 
-fn meeting(starts: &str, ends: &str, place: Value, attendees: Value) -> Value {
+pub fn meeting(starts: &str, ends: &str, place: Value, attendees: Value) -> Value {
     let mut body = json!({
         "title_ja": "大阪スタートアップとの商談",
         "title_en": "Meeting with an Osaka start-up",
