@@ -26,6 +26,7 @@ pub mod partnering;
 mod pool;
 pub mod registrations;
 pub mod schema;
+pub mod sequences;
 pub mod users;
 pub mod venues;
 

@@ -33,6 +33,9 @@ pub struct OutboxRow {
     pub meeting_id: Option<MeetingId>,
     /// Mail about a partnering request (to a participant, a registration).
     pub partnering_request_id: Option<RequestId>,
+    /// The SEQUENCE of the message's invite, fixed when queued
+    /// (`db::sequences`); None for messages without one.
+    pub sequence: Option<i32>,
 }
 
 /// Whom a message is for, and what about: a registration (about its
@@ -83,6 +86,7 @@ pub struct NewOutboxRow<'a> {
     pub meeting_id: Option<&'a MeetingId>,
     pub partnering_request_id: Option<&'a RequestId>,
     pub revision: i32,
+    pub sequence: Option<i32>,
     pub reminder_minutes: Option<i32>,
     pub status: OutboxStatus,
     pub due_at: NaiveDateTime,

@@ -225,9 +225,11 @@ pub fn set_reminders(conn: &mut DbConn, id: &RegistrationId, on: bool) -> QueryR
         .map(drop)
 }
 
-/// Deletes every registration of an email (their outbox rows go with them).
+/// Deletes every registration of an email (their outbox rows go with
+/// them), its personal feed and the SEQUENCEs of its calendar copies.
 pub fn delete_for_email(conn: &mut DbConn, email_key: &str) -> QueryResult<usize> {
     diesel::delete(guest_feeds::table.find(email_key)).execute(conn)?;
+    super::sequences::delete_for_email(conn, email_key)?;
     diesel::delete(registrations::table.filter(registrations::email_key.eq(email_key)))
         .execute(conn)
 }

@@ -11,6 +11,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_sequences (email_key, subject) {
+        email_key -> Text,
+        subject -> Text,
+        sequence -> Int4,
+        revision -> Int4,
+        cancelled -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     data_version (id) {
         id -> Int4,
         version -> Int8,
@@ -151,6 +162,7 @@ diesel::table! {
         attendee_id -> Nullable<Text>,
         meeting_id -> Nullable<Text>,
         partnering_request_id -> Nullable<Text>,
+        sequence -> Nullable<Int4>,
     }
 }
 
@@ -365,6 +377,7 @@ diesel::joinable!(staff_feeds -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    calendar_sequences,
     data_version,
     event_organizers,
     events,

@@ -300,7 +300,7 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
 }
 
 /// Which messages carry a calendar part, and with which iTIP method.
-fn invite_method(kind: MailKind) -> Option<&'static str> {
+pub fn invite_method(kind: MailKind) -> Option<&'static str> {
     match kind {
         MailKind::Confirmed | MailKind::Promoted | MailKind::Changed => Some("REQUEST"),
         MailKind::EventCancelled | MailKind::RegistrationCancelled => Some("CANCEL"),

@@ -155,6 +155,13 @@ pub fn write_vevent(w: &mut Writer, info: &CalendarInfo<'_>, copy: &Copy<'_>) {
     let m = &d.meeting;
     let lang = info.lang;
     let tz = TimeZone::from_stored(&m.time_zone).tz();
+    // Someone taken off the list keeps the meeting's UID, time, place and
+    // title, and nothing else of it: no attendees, agenda or way in.
+    let bare = match copy.view {
+        View::Invite { method, .. } => method == Method::CancelForAttendee,
+        View::Personal { attendee } => !attendee.is_listed(),
+        View::Staff => false,
+    };
     // A person's copy changes with their answer too.
     let (sequence, dtstamp, modified) = match copy.view {
         View::Invite {
@@ -194,17 +201,19 @@ pub fn write_vevent(w: &mut Writer, info: &CalendarInfo<'_>, copy: &Copy<'_>) {
         View::Personal { attendee } => (Some(attendee), None),
         View::Staff => (None, None),
     };
-    w.text(
-        "DESCRIPTION",
-        &[("LANGUAGE", lang.as_str())],
-        &description(d, lang, reader, page_url),
-    );
+    if !bare {
+        w.text(
+            "DESCRIPTION",
+            &[("LANGUAGE", lang.as_str())],
+            &description(d, lang, reader, page_url),
+        );
+    }
     w.text(
         "LOCATION",
         &[("LANGUAGE", lang.as_str())],
         &location(d, lang),
     );
-    if let Some(url) = &m.online_url {
+    if let Some(url) = m.online_url.as_ref().filter(|_| !bare) {
         if d.room.is_none() {
             w.raw("URL", &[("VALUE", "URI")], url);
         }
@@ -244,11 +253,13 @@ pub fn write_vevent(w: &mut Writer, info: &CalendarInfo<'_>, copy: &Copy<'_>) {
             w.raw("ATTENDEE", &params, &format!("mailto:{address}"));
         }
     }
-    w.text(
-        "CATEGORIES",
-        &[("LANGUAGE", lang.as_str())],
-        t(lang, "meeting.category"),
-    );
+    if !bare {
+        w.text(
+            "CATEGORIES",
+            &[("LANGUAGE", lang.as_str())],
+            t(lang, "meeting.category"),
+        );
+    }
     let status = status(d, copy.view);
     if let Some(status) = status {
         w.raw("STATUS", &[], status);

@@ -39,7 +39,9 @@ impl Worker {
             kind,
             registration,
             event,
-            sequence: email::sequence_for(kind, row.revision),
+            sequence: row
+                .sequence
+                .unwrap_or_else(|| email::sequence_for(kind, row.revision)),
             queued_at: row.created_at,
             message_key: row.id.as_str(),
             reminder_minutes: row.reminder_minutes,
@@ -94,7 +96,7 @@ impl Worker {
             kind,
             attendee,
             meeting,
-            sequence: row.revision,
+            sequence: row.sequence.unwrap_or(row.revision),
             queued_at: row.created_at,
             message_key: row.id.as_str(),
             reminder_minutes: row.reminder_minutes,

@@ -117,8 +117,16 @@ async fn show(
         times,
         place: ical::location(d, ctx.lang),
         online_url: m.online_url.clone().filter(|_| !removed && !cancelled),
-        agenda: m.agenda.trim().to_owned(),
-        interpreter: m.interpreter.as_ref().map(|p| p.replace('-', " ⇄ ")),
+        agenda: if removed {
+            String::new()
+        } else {
+            m.agenda.trim().to_owned()
+        },
+        interpreter: m
+            .interpreter
+            .as_ref()
+            .filter(|_| !removed)
+            .map(|p| p.replace('-', " ⇄ ")),
         attendees,
         cancelled,
         removed,
@@ -126,18 +134,19 @@ async fn show(
         partstat: me.partstat.as_str(),
         answer_label: ctx.t(me.partstat.label_key()),
         saved: query.saved.is_some(),
-        google_url: google_calendar_url(&ctx, d),
+        google_url: google_calendar_url(&ctx, d, !removed && !cancelled),
         feed: ctx.feed(format!("/feeds/{}.ics", invited.feed_token.expose())),
         reminders: me.reminders,
     })
 }
 
 /// A Google Calendar "add event" link: the title, the time, the place.
-fn google_calendar_url(ctx: &PageContext, d: &MeetingDetails) -> String {
+/// The way in (the online link) only for an attendee still on the list.
+fn google_calendar_url(ctx: &PageContext, d: &MeetingDetails, way_in: bool) -> String {
     let m = &d.meeting;
     let stamp = |t: chrono::NaiveDateTime| to_utc(t).format("%Y%m%dT%H%M%SZ").to_string();
     let mut details = String::new();
-    if let Some(url) = &m.online_url {
+    if let Some(url) = m.online_url.as_ref().filter(|_| way_in) {
         details.push_str(url);
     }
     let query = url::form_urlencoded::Serializer::new(String::new())

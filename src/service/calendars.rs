@@ -30,6 +30,10 @@ pub fn personal(conn: &mut DbConn, token: &str) -> Result<Personal, AppError> {
     let key = crate::service::registrations::feed_owner(conn, token)?;
     let cutoff = db::now() - Duration::days(CANCELLED_GRACE_DAYS);
     let registrations = rdb::for_email(conn, &key)?;
+    // Each copy carries the SEQUENCE its reader was sent last (never less
+    // than the subject's revision).
+    let sent = db::sequences::for_email(conn, &key)?;
+    let sent_for = |subject: String| sent.get(&subject).copied().unwrap_or(i32::MIN);
     let mut changed_at = NaiveDateTime::MIN;
     let mut wanted: Vec<(EventId, bool)> = Vec::new();
     for r in &registrations {
@@ -57,6 +61,9 @@ pub fn personal(conn: &mut DbConn, token: &str) -> Result<Personal, AppError> {
                 event.revision += 1;
             }
         }
+        event.revision = event
+            .revision
+            .max(sent_for(db::sequences::event_subject(&event.id)));
         changed_at = changed_at.max(event.updated_at);
         events.push(event);
     }
@@ -73,6 +80,11 @@ pub fn personal(conn: &mut DbConn, token: &str) -> Result<Personal, AppError> {
         }
         changed_at = changed_at.max(meeting.updated_at).max(attendee.updated_at);
         copies.push((attendee, meeting));
+    }
+    for (_, meeting) in &mut copies {
+        meeting.revision = meeting
+            .revision
+            .max(sent_for(db::sequences::meeting_subject(&meeting.id)));
     }
     let details = mdb::with_details(conn, copies.iter().map(|(_, m)| m.clone()).collect())?;
     let meetings = copies.into_iter().map(|(a, _)| a).zip(details).collect();

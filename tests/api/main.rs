@@ -7,6 +7,7 @@ mod smtp;
 mod admin;
 mod booking;
 mod browser;
+mod calendar_copies;
 mod cli;
 mod events_api;
 mod feeds;

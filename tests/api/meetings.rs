@@ -29,7 +29,7 @@ pub fn boston(email: &str, name: &str) -> Value {
     })
 }
 
-fn rhein(email: &str, name: &str) -> Value {
+pub fn rhein(email: &str, name: &str) -> Value {
     json!({ "name": name, "email": email, "organization_slug": "rhein-medtech" })
 }
 
@@ -55,7 +55,7 @@ async fn create(app: &TestApp, body: &Value) -> Value {
 }
 
 /// The mail sent to `address` so far, oldest first.
-fn mail_to(app: &TestApp, address: &str) -> Vec<Received> {
+pub fn mail_to(app: &TestApp, address: &str) -> Vec<Received> {
     app.smtp
         .received()
         .into_iter()
@@ -65,7 +65,7 @@ fn mail_to(app: &TestApp, address: &str) -> Vec<Received> {
 
 /// The calendar part of a message, read by both parsers; checks what
 /// every iTIP part must have and answers the Python reading.
-fn itip(m: &Received) -> (String, Value) {
+pub fn itip(m: &Received) -> (String, Value) {
     let parsed = m.parsed();
     let root = parsed.content_type().unwrap();
     assert_eq!(
@@ -99,7 +99,7 @@ fn text_of(m: &Received) -> String {
     part(&m.parsed(), "text/plain").unwrap()
 }
 
-fn page_link(m: &Received) -> String {
+pub fn page_link(m: &Received) -> String {
     text_of(m)
         .split_whitespace()
         .find(|w| w.contains("/meetings/") && !w.contains("/unsubscribe"))

@@ -24,7 +24,12 @@ pub struct Invited {
 
 pub fn view(conn: &mut DbConn, keys: &LinkKeys, token: &str) -> Result<Invited, AppError> {
     let attendee = by_token(conn, token)?;
-    let meeting = super::load(conn, &attendee.meeting_id)?;
+    let mut meeting = super::load(conn, &attendee.meeting_id)?;
+    // The attendee's copy carries the SEQUENCE they were sent last.
+    let subject = db::sequences::meeting_subject(&meeting.meeting.id);
+    if let Some(sent) = db::sequences::of(conn, &attendee.email_key, &subject)? {
+        meeting.meeting.revision = meeting.meeting.revision.max(sent);
+    }
     let feed_token =
         crate::service::registrations::feed_token(conn, keys, &attendee.email_key, db::now())?;
     Ok(Invited {

@@ -58,7 +58,25 @@ fn put(
     reminder: Option<(i32, NaiveDateTime)>,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    Ok(outbox::enqueue(
+    // The invite's SEQUENCE, continuing what this person was sent about
+    // the meeting (as an attendee taken off and put back, say).
+    let subject = db::sequences::meeting_subject(&meeting.id);
+    let invite = crate::email::meeting::method(kind)
+        .map(|method| {
+            let cancels = method != crate::ical::meeting::Method::Request;
+            let revision = meeting.revision;
+            db::sequences::next(
+                conn,
+                &attendee.email_key,
+                &subject,
+                revision,
+                revision,
+                cancels,
+            )
+            .map(|sequence| (sequence, cancels))
+        })
+        .transpose()?;
+    let added = outbox::enqueue(
         conn,
         &NewOutboxRow {
             id: &OutboxId::generate(),
@@ -70,6 +88,7 @@ fn put(
             meeting_id: Some(&meeting.id),
             partnering_request_id: None,
             revision: meeting.revision,
+            sequence: invite.map(|(sequence, _)| sequence),
             reminder_minutes: reminder.map(|(m, _)| m),
             status: OutboxStatus::Pending,
             due_at: reminder.map_or(now, |(_, due)| due),
@@ -77,7 +96,12 @@ fn put(
             created_at: now,
             updated_at: now,
         },
-    )?)
+    )?;
+    if let (true, Some((sequence, cancels))) = (added, invite) {
+        let sent = (sequence, meeting.revision);
+        db::sequences::record(conn, &attendee.email_key, &subject, sent, cancels, now)?;
+    }
+    Ok(added)
 }
 
 /// Whether what the invite says about a meeting changed, beside its time,

@@ -397,6 +397,7 @@ fn tell(
             meeting_id: None,
             partnering_request_id: Some(&request.id),
             revision: 0,
+            sequence: None,
             reminder_minutes: None,
             status: OutboxStatus::Pending,
             due_at: now,

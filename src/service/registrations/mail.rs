@@ -38,7 +38,25 @@ pub(super) fn enqueue(
         }
         (kind, _) => format!("{}:{}", kind.as_str(), registration.id),
     };
-    Ok(outbox::enqueue(
+    // The invite's SEQUENCE, continuing what this person was sent about
+    // the event (an earlier registration's CANCEL included).
+    let subject = db::sequences::event_subject(&event.id);
+    let invite = crate::email::invite_method(kind)
+        .map(|method| {
+            let cancels = method == "CANCEL";
+            let base = crate::email::sequence_for(kind, event.revision);
+            db::sequences::next(
+                conn,
+                &registration.email_key,
+                &subject,
+                event.revision,
+                base,
+                cancels,
+            )
+            .map(|sequence| (sequence, cancels))
+        })
+        .transpose()?;
+    let added = outbox::enqueue(
         conn,
         &NewOutboxRow {
             id: &id,
@@ -50,6 +68,7 @@ pub(super) fn enqueue(
             meeting_id: None,
             partnering_request_id: None,
             revision: event.revision,
+            sequence: invite.map(|(sequence, _)| sequence),
             reminder_minutes: reminder.map(|(m, _)| m),
             status: OutboxStatus::Pending,
             due_at: reminder.map_or(now, |(_, due)| due),
@@ -57,7 +76,12 @@ pub(super) fn enqueue(
             created_at: now,
             updated_at: now,
         },
-    )?)
+    )?;
+    if let (true, Some((sequence, cancels))) = (added, invite) {
+        let sent = (sequence, event.revision);
+        db::sequences::record(conn, &registration.email_key, &subject, sent, cancels, now)?;
+    }
+    Ok(added)
 }
 
 /// Reminders for a confirmed registration at each offset still ahead.

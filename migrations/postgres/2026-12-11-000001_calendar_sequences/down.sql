@@ -1,0 +1,2 @@
+ALTER TABLE outbox DROP COLUMN sequence;
+DROP TABLE calendar_sequences;
