@@ -209,7 +209,7 @@ pub fn compose(m: &MailInput<'_>) -> Result<Composed, askama::Error> {
     let subject = format(lang, &subject_key, &args);
     let intro = format(lang, &intro_key, &args);
     let greeting = format(lang, "mail.greeting", &args);
-    let event_url = format!("{}/events/{}", m.base_url, e.slug);
+    let event_url = format!("{}/events/{}?lang={}", m.base_url, e.slug, lang.as_str());
     let show_links = !matches!(m.kind, MailKind::EventCancelled);
     let unsubscribe = (m.kind == MailKind::Reminder).then(|| m.links.unsubscribe.clone());
     // What only a guest with a seat gets: the join link and the check-in code.

@@ -34,6 +34,9 @@ impl Worker {
         let token = self.keys.registration(&registration.id);
         let feed_token = self.keys.feed(&registration.email_key, feed_generation);
         let base = &self.settings.base_url;
+        // Every link opens in the guest's language.
+        let lang = Language::parse(&registration.language).unwrap_or_default();
+        let q = format!("?lang={}", lang.as_str());
         let sender = self.sender();
         let input = MailInput {
             kind,
@@ -46,9 +49,9 @@ impl Worker {
             message_key: row.id.as_str(),
             reminder_minutes: row.reminder_minutes,
             links: Links {
-                manage: format!("{base}/registrations/{}", token.expose()),
-                feed: format!("{base}/feeds/{}.ics", feed_token.expose()),
-                unsubscribe: format!("{base}/registrations/{}/unsubscribe", token.expose()),
+                manage: format!("{base}/registrations/{}{q}", token.expose()),
+                feed: format!("{base}/feeds/{}.ics{q}", feed_token.expose()),
+                unsubscribe: format!("{base}/registrations/{}/unsubscribe{q}", token.expose()),
             },
             check_in_url: format!(
                 "{base}{}",
@@ -62,7 +65,6 @@ impl Worker {
             sender: &sender,
         };
         let composed = email::compose(&input).map_err(|e| format!("composing: {e}"))?;
-        let lang = Language::parse(&registration.language).unwrap_or_default();
         email::to_message(
             &composed,
             &sender,
@@ -86,10 +88,17 @@ impl Worker {
         let feed_token = self.keys.feed(&attendee.email_key, feed_generation);
         let base = &self.settings.base_url;
         let notice = kind == MailKind::MeetingDeclined;
+        // Every link opens in the attendee's language.
+        let q = format!(
+            "?lang={}",
+            Language::parse(&attendee.language)
+                .unwrap_or_default()
+                .as_str()
+        );
         let page = if notice {
             format!("{base}/admin/meetings/{}", meeting.meeting.id)
         } else {
-            format!("{base}/meetings/{}", token.expose())
+            format!("{base}/meetings/{}{q}", token.expose())
         };
         let sender = self.sender();
         let input = MeetingMail {
@@ -102,8 +111,8 @@ impl Worker {
             reminder_minutes: row.reminder_minutes,
             links: MeetingLinks {
                 page,
-                feed: format!("{base}/feeds/{}.ics", feed_token.expose()),
-                unsubscribe: format!("{base}/meetings/{}/unsubscribe", token.expose()),
+                feed: format!("{base}/feeds/{}.ics{q}", feed_token.expose()),
+                unsubscribe: format!("{base}/meetings/{}/unsubscribe{q}", token.expose()),
             },
             base_url: base,
             host: &self.host,

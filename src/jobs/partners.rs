@@ -74,10 +74,12 @@ impl Worker {
             .get(other_id)
             .ok_or("the other side of the request is gone")?;
         let token = self.keys.registration(&to.id);
+        let lang = Language::parse(&to.language).unwrap_or_default();
         let page_url = format!(
-            "{}/registrations/{}/partnering",
+            "{}/registrations/{}/partnering?lang={}",
             self.settings.base_url,
-            token.expose()
+            token.expose(),
+            lang.as_str()
         );
         let sender = self.sender();
         let mail = email::partnering::RequestMail {
@@ -93,7 +95,6 @@ impl Worker {
             sender: &sender,
         };
         let composed = email::partnering::compose(&mail).map_err(|e| format!("composing: {e}"))?;
-        let lang = Language::parse(&to.language).unwrap_or_default();
         email::to_message(&composed, &sender, lang, &to.name, &to.email)
             .map_err(|e| format!("building the message: {e}"))
     }

@@ -206,12 +206,20 @@ async fn personal(
     token: web::Path<String>,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = language(&query)?;
+    let asked = query
+        .lang
+        .as_deref()
+        .map(|l| Language::parse(l).map_err(|p| AppError::field("lang", p)))
+        .transpose()?;
     let token = token.into_inner();
     let p = service::run(&state.pool, move |conn| {
         service::calendars::personal(conn, &token)
     })
     .await?;
+    // The person's own language unless the URL asks for another.
+    let lang = asked
+        .or_else(|| p.language.as_deref().and_then(|l| Language::parse(l).ok()))
+        .unwrap_or_default();
     let name = format!(
         "{} – {}",
         t(lang, "site.name"),

@@ -81,6 +81,7 @@ async fn show(
     let token = token.into_inner();
     let t2 = token.clone();
     let invited = service::run(&state.pool, move |conn| svc::view(conn, &keys, &t2)).await?;
+    let ctx = ctx.for_guest(&invited.attendee.language);
     let me = &invited.attendee;
     let d = &invited.meeting;
     let m = &d.meeting;
@@ -207,6 +208,7 @@ async fn ics(
     let keys = state.keys.clone();
     let token = token.into_inner();
     let invited = service::run(&state.pool, move |conn| svc::view(conn, &keys, &token)).await?;
+    let ctx = ctx.for_guest(&invited.attendee.language);
     let settings = &state.settings;
     let host = settings.host();
     let title = ctx
@@ -258,6 +260,7 @@ async fn unsubscribe_page(
     let token = token.into_inner();
     let t2 = token.clone();
     let invited = service::run(&state.pool, move |conn| svc::view(conn, &keys, &t2)).await?;
+    let ctx = ctx.for_guest(&invited.attendee.language);
     let m = &invited.meeting.meeting;
     ctx.render(&UnsubscribePage {
         ctx: &ctx,
@@ -282,6 +285,7 @@ async fn unsubscribe(
         svc::view(conn, &keys, &t2)
     })
     .await?;
+    let ctx = ctx.for_guest(&invited.attendee.language);
     let m = &invited.meeting.meeting;
     ctx.render_status(
         StatusCode::OK,

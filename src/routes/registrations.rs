@@ -482,6 +482,7 @@ async fn unsubscribe_page(
     let keys = state.keys.clone();
     let t2 = token.clone();
     let m = service::run(&state.pool, move |conn| svc::manage(conn, &keys, &t2)).await?;
+    let ctx = ctx.for_guest(&m.registration.language);
     ctx.render(&UnsubscribePage {
         ctx: &ctx,
         token,
@@ -500,7 +501,8 @@ async fn unsubscribe(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    service::run(&state.pool, move |conn| svc::unsubscribe(conn, &token)).await?;
+    let r = service::run(&state.pool, move |conn| svc::unsubscribe(conn, &token)).await?;
+    let ctx = ctx.for_guest(&r.language);
     ctx.render_status(
         StatusCode::OK,
         &MessagePage {

@@ -24,6 +24,9 @@ pub struct Personal {
     pub meetings: Vec<(Attendee, MeetingDetails)>,
     /// When any of it last changed.
     pub changed_at: NaiveDateTime,
+    /// The language the person chose last (on a registration, else as a
+    /// meeting attendee): the feed's language unless `?lang=` says otherwise.
+    pub language: Option<String>,
 }
 
 pub fn personal(conn: &mut DbConn, token: &str) -> Result<Personal, AppError> {
@@ -87,11 +90,22 @@ pub fn personal(conn: &mut DbConn, token: &str) -> Result<Personal, AppError> {
             .max(sent_for(db::sequences::meeting_subject(&meeting.id)));
     }
     let details = mdb::with_details(conn, copies.iter().map(|(_, m)| m.clone()).collect())?;
+    let language = registrations
+        .iter()
+        .max_by_key(|r| r.updated_at)
+        .map(|r| r.language.clone())
+        .or_else(|| {
+            copies
+                .iter()
+                .max_by_key(|(a, _)| a.updated_at)
+                .map(|(a, _)| a.language.clone())
+        });
     let meetings = copies.into_iter().map(|(a, _)| a).zip(details).collect();
     Ok(Personal {
         events,
         meetings,
         changed_at,
+        language,
     })
 }
 

@@ -15,7 +15,8 @@ use crate::smtp::Received;
 
 both_backends!(
     someone_taken_off_a_meeting_keeps_nothing_private,
-    a_guest_who_cancels_and_registers_again_gets_a_higher_sequence
+    a_guest_who_cancels_and_registers_again_gets_a_higher_sequence,
+    every_link_and_page_speaks_the_readers_language
 );
 
 /// Every part of a message as text (the QR image aside), decoded.
@@ -129,7 +130,7 @@ async fn someone_taken_off_a_meeting_keeps_nothing_private(backend: Backend) {
             .ends_with("mailto:dana@crv.example")
     );
 
-    let download = fetch_ics(&app, &format!("{}.ics", page)).await;
+    let download = fetch_ics(&app, &format!("{page}.ics")).await;
     let personal = fetch_ics(&app, &feed).await;
     let shown = app.browse(&page).await;
     for (what, text) in [
@@ -251,4 +252,122 @@ async fn a_guest_who_cancels_and_registers_again_gets_a_higher_sequence(backend:
         reading["sequence"].as_i64().unwrap() > sequences[2].1,
         "{reading}"
     );
+}
+
+/// The links of a message's plain text, in order.
+fn links(m: &Received) -> Vec<String> {
+    let parsed = m.parsed();
+    let text = crate::registrations::part(&parsed, "text/plain").unwrap();
+    text.split_whitespace()
+        .filter(|w| w.starts_with("http://127.0.0.1"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `<html lang="…">` of a page.
+fn page_language(html: &str) -> &str {
+    html.split("<html lang=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no <html lang> in {html}"))
+}
+
+async fn every_link_and_page_speaks_the_readers_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+    event_with_capacity(&app, "partnering-day", 10, 5).await;
+    let mut john = guest("john@boston-bio.example.com", "John Miller");
+    john["language"] = json!("en");
+    john["time_zone"] = json!("America/New_York");
+    let (status, _) = register(&app, "partnering-day", &john).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // An English attendee of a meeting.
+    let (status, _) = app
+        .api_post(
+            "/api/v1/meetings",
+            &meeting(
+                "2031-11-03T08:00:00+09:00",
+                "2031-11-03T09:00:00+09:00",
+                json!({ "online_url": SECRET_URL }),
+                json!([
+                    osaka("kenji@pref.osaka.example", "山田 健二"),
+                    boston("dana@crv.example", "Dana Whitfield")
+                ]),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.send_all_mail().await;
+    let confirmation = mail_to(&app, "john@boston-bio.example.com").pop().unwrap();
+    let invite = mail_to(&app, "dana@crv.example").pop().unwrap();
+    let kenji = mail_to(&app, "kenji@pref.osaka.example").pop().unwrap();
+    for (m, lang) in [(&confirmation, "en"), (&invite, "en"), (&kenji, "ja")] {
+        let found = links(m);
+        let ours: Vec<&String> = found
+            .iter()
+            .filter(|l| !l.contains("/check-in/") && !l.ends_with("/privacy"))
+            .collect();
+        assert!(ours.len() >= 2, "{found:?}");
+        for link in ours {
+            assert!(link.ends_with(&format!("?lang={lang}")), "{link}");
+        }
+    }
+    // Reached through the guest's token without ?lang=: their language,
+    // whatever the browser says (this client sends no Accept-Language).
+    let manage = confirmation.manage_link();
+    let feed = feed_link(&confirmation)
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = page_link(&invite);
+    for path in [
+        manage.clone(),
+        format!("{manage}/unsubscribe"),
+        page.clone(),
+        format!("{page}/unsubscribe"),
+    ] {
+        let html = reqwest::get(app.local(&path))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(page_language(&html), "en", "{path}");
+        // ?lang= still wins.
+        let html = reqwest::get(app.local(&format!("{path}?lang=ja")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(page_language(&html), "ja", "{path}?lang=ja");
+    }
+    let calendar = fetch_ics(&app, &feed).await;
+    assert!(
+        calendar.contains("SUMMARY;LANGUAGE=en:Regenerative Medicine Seminar"),
+        "{calendar}"
+    );
+    assert!(
+        calendar.contains("X-WR-CALNAME:LINK-J WEST × Osaka Prefecture"),
+        "{calendar}"
+    );
+    let calendar = fetch_ics(&app, &format!("{feed}?lang=ja")).await;
+    assert!(
+        calendar.contains("SUMMARY;LANGUAGE=ja:再生医療セミナー"),
+        "{calendar}"
+    );
+    let download = fetch_ics(&app, &format!("{page}.ics")).await;
+    assert!(
+        download.contains("SUMMARY;LANGUAGE=en:Meeting with an Osaka start-up"),
+        "{download}"
+    );
+    // The one-click unsubscribe (a POST without cookies) answers in English too.
+    let r = reqwest::Client::new()
+        .post(app.local(&format!("{manage}/unsubscribe")))
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(page_language(&r.text().await.unwrap()), "en");
 }

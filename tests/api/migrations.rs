@@ -11,16 +11,22 @@ struct Count {
     n: i64,
 }
 
+/// Every table the migrations create.
+const TABLES: &str = "'organizations','venues','rooms','events','event_organizers','room_bookings',\
+     'users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys',\
+     'outbox','login_failures','meetings','meeting_attendees','staff_feeds','partnering_settings',\
+     'partnering_windows','partnering_tables','partnering_profiles','partnering_unavailability',\
+     'partnering_requests','calendar_sequences'";
+
 fn table_count(conn: &mut DbConn, backend: Backend) -> i64 {
     let sql = match backend {
-        Backend::Sqlite => {
-            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN \
-             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox','login_failures','meetings','meeting_attendees','staff_feeds','partnering_settings','partnering_windows','partnering_tables','partnering_profiles','partnering_unavailability','partnering_requests')"
-        }
-        Backend::Postgres => {
-            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN \
-             ('organizations','venues','rooms','events','event_organizers','room_bookings','users','api_tokens','sessions','data_version','registrations','guest_feeds','service_keys','outbox','login_failures','meetings','meeting_attendees','staff_feeds','partnering_settings','partnering_windows','partnering_tables','partnering_profiles','partnering_unavailability','partnering_requests')"
-        }
+        Backend::Sqlite => format!(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ({TABLES})"
+        ),
+        Backend::Postgres => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_name IN ({TABLES})"
+        ),
     };
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
 }
@@ -32,8 +38,8 @@ async fn migrations_apply_revert_and_apply_again(backend: Backend) {
     let pool = db::build_pool(&url, 1, std::time::Duration::from_secs(10)).unwrap();
     let mut conn = pool.get().unwrap();
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 8, "{applied:?}");
-    assert_eq!(table_count(&mut conn, backend), 24);
+    assert_eq!(applied.len(), 9, "{applied:?}");
+    assert_eq!(table_count(&mut conn, backend), 25);
     assert!(
         db::run_migrations(&mut conn).unwrap().is_empty(),
         "a second run applies nothing"
@@ -50,7 +56,7 @@ async fn migrations_apply_revert_and_apply_again(backend: Backend) {
         "down.sql drops every table"
     );
     assert_eq!(db::run_migrations(&mut conn).unwrap(), applied);
-    assert_eq!(table_count(&mut conn, backend), 24);
+    assert_eq!(table_count(&mut conn, backend), 25);
     drop(conn);
     if let Some((admin, name)) = pg {
         let mut c = <diesel::pg::PgConnection as diesel::Connection>::establish(&admin).unwrap();

@@ -72,14 +72,16 @@ impl Received {
             .expect("a MIME message")
     }
 
-    /// The guest's manage link in the plain-text part (`…/registrations/<token>`).
+    /// The guest's manage link in the plain-text part (`…/registrations/<token>`),
+    /// without its `?lang=` (which every link in mail has).
     pub fn manage_link(&self) -> String {
         let parsed = self.parsed();
         let text = parsed.body_text(0).expect("a text part");
-        text.split_whitespace()
+        let link = text
+            .split_whitespace()
             .find(|w| w.contains("/registrations/") && !w.contains("/unsubscribe"))
-            .unwrap_or_else(|| panic!("no manage link in: {text}"))
-            .to_owned()
+            .unwrap_or_else(|| panic!("no manage link in: {text}"));
+        without_lang(link)
     }
 
     pub fn subject(&self) -> String {
@@ -91,6 +93,18 @@ impl Received {
             .iter()
             .any(|r| r.trim_matches(['<', '>']).eq_ignore_ascii_case(address))
     }
+}
+
+/// A link from a message without the `?lang=` every such link carries.
+pub fn without_lang(link: &str) -> String {
+    let (path, query) = link
+        .split_once('?')
+        .unwrap_or_else(|| panic!("{link} has no ?lang="));
+    assert!(
+        query == "lang=ja" || query == "lang=en",
+        "{link}: the reader's language"
+    );
+    path.to_owned()
 }
 
 #[derive(Default)]
