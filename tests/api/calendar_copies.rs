@@ -16,7 +16,8 @@ use crate::smtp::Received;
 both_backends!(
     someone_taken_off_a_meeting_keeps_nothing_private,
     a_guest_who_cancels_and_registers_again_gets_a_higher_sequence,
-    every_link_and_page_speaks_the_readers_language
+    every_link_and_page_speaks_the_readers_language,
+    a_cancelled_guest_of_an_online_event_loses_the_way_in
 );
 
 /// Every part of a message as text (the QR image aside), decoded.
@@ -370,4 +371,56 @@ async fn every_link_and_page_speaks_the_readers_language(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(page_language(&r.text().await.unwrap()), "en");
+}
+
+const JOIN_URL: &str = "https://zoom.example.com/j/81234567890";
+
+async fn a_cancelled_guest_of_an_online_event_loses_the_way_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.seed_basics().await;
+    let date = (chrono::Utc::now() + chrono::Duration::days(5))
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let mut body = crate::helpers::event_body(
+        "online-briefing",
+        &format!("{date}T10:00:00+09:00"),
+        &format!("{date}T11:00:00+09:00"),
+        &[],
+    );
+    body["online_url"] = json!(JOIN_URL);
+    body["online_platform"] = json!("Zoom");
+    let created = app.create_event(&body).await;
+    let uid = format!("event-{}@127.0.0.1", created["id"].as_str().unwrap());
+    let (status, first) = register(
+        &app,
+        "online-briefing",
+        &guest("hanako@osaka-bio.example.jp", "山田 花子"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    app.send_all_mail().await;
+    let confirmation = mail_to(&app, "hanako@osaka-bio.example.jp").pop().unwrap();
+    assert!(
+        all_text(&confirmation).contains(JOIN_URL),
+        "a seated guest has the way in"
+    );
+    let manage = confirmation.manage_link();
+    let page = app.browse(&manage).await;
+    app.press(&format!("{manage}/cancel"), &page).await;
+    app.send_all_mail().await;
+    let cancel = mail_to(&app, "hanako@osaka-bio.example.jp").pop().unwrap();
+    assert_eq!(itip(&cancel).0, "CANCEL");
+    let feed = fetch_ics(&app, &feed_link(&cancel)).await;
+    assert_eq!(property(vevent(&feed, &uid), "STATUS"), Some("CANCELLED"));
+    let shown = app.browse(&manage).await;
+    for (what, text) in [
+        ("the CANCEL", all_text(&cancel)),
+        ("the feed", feed),
+        ("the page", shown),
+    ] {
+        assert!(
+            !text.contains(JOIN_URL) && !text.contains("81234567890"),
+            "the join link in {what}: {text}"
+        );
+    }
 }
