@@ -226,10 +226,10 @@ pub fn set_reminders(conn: &mut DbConn, id: &RegistrationId, on: bool) -> QueryR
 }
 
 /// Deletes every registration of an email (their outbox rows go with
-/// them), its personal feed and the SEQUENCEs of its calendar copies.
+/// them), its personal feed and the SEQUENCEs of its event copies.
 pub fn delete_for_email(conn: &mut DbConn, email_key: &str) -> QueryResult<usize> {
     diesel::delete(guest_feeds::table.find(email_key)).execute(conn)?;
-    super::sequences::delete_for_email(conn, email_key)?;
+    super::sequences::delete_events_for_email(conn, email_key)?;
     diesel::delete(registrations::table.filter(registrations::email_key.eq(email_key)))
         .execute(conn)
 }

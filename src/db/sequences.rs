@@ -42,6 +42,10 @@ pub fn next(
         .optional()?;
     Ok(match last {
         None => base,
+        // A cancelled copy comes back: above the CANCEL, and above what the
+        // person's feed shows for a cancelled copy (the revision now plus
+        // one, see `service::calendars::personal`).
+        Some((sequence, _, true)) if !cancels => base.max(sequence.max(revision + 1) + 1),
         Some((sequence, sent_at, cancelled)) if cancelled != cancels || revision > sent_at => {
             base.max(sequence + 1)
         }
@@ -101,7 +105,13 @@ pub fn of(conn: &mut DbConn, email_key: &str, subject: &str) -> QueryResult<Opti
         .optional()
 }
 
-/// Forgets a person (their data is being deleted).
-pub fn delete_for_email(conn: &mut DbConn, email_key: &str) -> QueryResult<usize> {
-    diesel::delete(cs::table.filter(cs::email_key.eq(email_key))).execute(conn)
+/// Forgets a person's event copies (their registrations are being
+/// deleted); their meeting copies stay with their attendee rows.
+pub fn delete_events_for_email(conn: &mut DbConn, email_key: &str) -> QueryResult<usize> {
+    diesel::delete(
+        cs::table
+            .filter(cs::email_key.eq(email_key))
+            .filter(cs::subject.like("event-%")),
+    )
+    .execute(conn)
 }

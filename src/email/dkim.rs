@@ -146,15 +146,23 @@ impl DkimSigner {
         };
         let fields = header_fields(head);
         let body_hash = BASE64.encode(Sha256::digest(relaxed_body(body)));
-        // Each signed name once per occurrence, taken bottom-up (§5.4.2).
+        // Each signed name once per occurrence, taken bottom-up (§5.4.2),
+        // and once more for a field that is not there (nothing is hashed
+        // for it): a From, Subject or List-Unsubscribe added above the
+        // signed ones no longer verifies (§8.15).
         let mut names = Vec::new();
         let mut hashed = Vec::new();
         for name in SIGNED {
+            let mut present = false;
             for (field_name, value) in fields.iter().rev() {
                 if field_name.eq_ignore_ascii_case(name) {
                     names.push(name);
                     hashed.extend_from_slice(&relaxed_header(name, value));
+                    present = true;
                 }
+            }
+            if present {
+                names.push(name);
             }
         }
         let mut header = Folded::new("DKIM-Signature:");

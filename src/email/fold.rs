@@ -25,10 +25,17 @@ pub fn headers(message: Vec<u8>) -> Vec<u8> {
         while rest.len() > LINE {
             // The last space or tab that leaves at least one octet before
             // it (a continuation line's own leading whitespace does not count).
-            let Some(at) = rest[1..=LINE]
+            // Past the line's own leading whitespace, so that no line of
+            // only whitespace is left (RFC 5322 §3.2.2).
+            let lead = rest
+                .iter()
+                .take_while(|b| **b == b' ' || **b == b'\t')
+                .count()
+                .max(1);
+            let Some(at) = rest[lead.min(LINE)..=LINE]
                 .iter()
                 .rposition(|b| *b == b' ' || *b == b'\t')
-                .map(|i| i + 1)
+                .map(|i| i + lead.min(LINE))
             else {
                 break;
             };
@@ -54,13 +61,22 @@ pub fn bracketed_url(name_len: usize, url: &str) -> String {
     let mut room = LINE.saturating_sub(name_len + 2);
     let mut rest = text.as_str();
     while rest.len() > room {
+        // At most `room` octets, never inside a character (a URL is ASCII
+        // once serialized, but this must not panic if one is not).
+        let mut end = room;
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
         // Break after a '/', '?', '&' or '=' when one is near the end.
-        let window = &rest[..room];
+        let window = &rest[..end];
         let at = window
             .rfind(['/', '?', '&', '='])
             .map(|i| i + 1)
             .filter(|i| *i > room / 2)
-            .unwrap_or(room);
+            .unwrap_or(end);
+        if at == 0 {
+            break;
+        }
         out.push_str(&rest[..at]);
         out.push_str("\r\n ");
         rest = &rest[at..];
@@ -94,6 +110,15 @@ mod tests {
         assert!(lines(&folded).iter().all(|l| l.len() <= LINE), "{text}");
         assert_eq!(text.replace("\r\n ", " "), message);
         assert!(text.ends_with("\r\n\r\nbody\r\n"));
+        // A continuation line's own indent is not a place to fold.
+        let indented = format!("X-Long: a\r\n   {}\r\n\r\n", "b".repeat(90));
+        let folded = String::from_utf8(headers(indented.clone().into_bytes())).unwrap();
+        assert!(
+            folded
+                .split("\r\n")
+                .all(|l| l.is_empty() || !l.trim().is_empty()),
+            "{folded:?}"
+        );
         // Nothing to do: the same bytes.
         let short = b"To: a@b\r\n\r\nbody".to_vec();
         assert_eq!(headers(short.clone()), short);
@@ -109,5 +134,9 @@ mod tests {
         let line = format!("List-Unsubscribe: {value}");
         assert!(line.split("\r\n").all(|l| l.len() <= LINE), "{line}");
         assert_eq!(value.replace("\r\n ", ""), format!("<{url}>"));
+        // Not ASCII: folded on character boundaries, nothing lost.
+        let wide = format!("https://例え.example/{}", "予定".repeat(40));
+        let value = bracketed_url(16, &wide);
+        assert_eq!(value.replace("\r\n ", ""), format!("<{wide}>"));
     }
 }

@@ -97,6 +97,17 @@ pub fn rendered(body: String, changed_at: NaiveDateTime) -> Rendered {
     }
 }
 
+/// One person's calendar: kept by their own client only, and asked for
+/// again each time (a copy from before they were taken off must not be
+/// served by a shared cache).
+pub fn private(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-cache"),
+    );
+    response
+}
+
 /// 200 with the feed, or 304 when the client's copy is current
 /// (If-None-Match wins over If-Modified-Since, RFC 9110 §13.2.2).
 pub fn respond(req: &HttpRequest, r: &Rendered) -> HttpResponse {

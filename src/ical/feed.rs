@@ -160,6 +160,10 @@ pub fn write_vevent(
     let lang = info.lang;
     let tz = TimeZone::from_stored(&e.time_zone).tz();
     let url = format!("{}/events/{}", info.base_url, e.slug);
+    // A guest's own cancellation removes them from the event (RFC 5546
+    // §3.2.5: an uninvite, without STATUS): their copy keeps the UID, time,
+    // place and title only.
+    let uninvite = invite.is_some_and(|i| i.cancelled) && e.status != EventStatus::Cancelled;
     w.begin("VEVENT");
     w.raw("UID", &[], &uid(&e.id, info.uid_host));
     w.raw(
@@ -207,7 +211,9 @@ pub fn write_vevent(
     if let Some(link) = join {
         description.push_str(&format!("\n\n{}: {link}", t(lang, "event.join_online")));
     }
-    w.text("DESCRIPTION", &[("LANGUAGE", lang.as_str())], &description);
+    if !uninvite {
+        w.text("DESCRIPTION", &[("LANGUAGE", lang.as_str())], &description);
+    }
     let mut places: Vec<String> = d
         .rooms
         .iter()
@@ -238,7 +244,9 @@ pub fn write_vevent(
             &places.join(" / "),
         );
     }
-    w.raw("URL", &[("VALUE", "URI")], &url);
+    if !uninvite {
+        w.raw("URL", &[("VALUE", "URI")], &url);
+    }
     if let Some(link) = join {
         // RFC 7986: how to join.
         let label = e
@@ -280,17 +288,19 @@ pub fn write_vevent(
             &format!("mailto:{}", i.attendee_email),
         );
     }
-    w.text(
-        "CATEGORIES",
-        &[("LANGUAGE", lang.as_str())],
-        t(lang, e.kind.label_key()),
-    );
-    let cancelled = e.status == EventStatus::Cancelled || invite.is_some_and(|i| i.cancelled);
-    w.raw(
-        "STATUS",
-        &[],
-        if cancelled { "CANCELLED" } else { "CONFIRMED" },
-    );
+    if !uninvite {
+        w.text(
+            "CATEGORIES",
+            &[("LANGUAGE", lang.as_str())],
+            t(lang, e.kind.label_key()),
+        );
+        let cancelled = e.status == EventStatus::Cancelled || invite.is_some_and(|i| i.cancelled);
+        w.raw(
+            "STATUS",
+            &[],
+            if cancelled { "CANCELLED" } else { "CONFIRMED" },
+        );
+    }
     w.raw("TRANSP", &[], "OPAQUE");
     w.end("VEVENT");
 }

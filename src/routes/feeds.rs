@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
@@ -300,10 +299,5 @@ fn private_calendar(
         changed_at
     };
     let r = rendered(calendar_with_meetings(&info, events, meetings), changed_at);
-    let mut response = respond(req, &r);
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("private, max-age=300"),
-    );
-    Ok(response)
+    Ok(crate::http::feed_cache::private(respond(req, &r)))
 }

@@ -237,7 +237,10 @@ async fn ics(
         .meeting
         .updated_at
         .max(invited.attendee.updated_at);
-    Ok(respond(&req, &rendered(body, changed)))
+    Ok(crate::http::feed_cache::private(respond(
+        &req,
+        &rendered(body, changed),
+    )))
 }
 
 #[derive(Template)]

@@ -209,6 +209,33 @@ async fn a_guest_who_cancels_and_registers_again_gets_a_higher_sequence(backend:
     let page = app.browse(&manage).await;
     app.press(&format!("{manage}/cancel"), &page).await;
     app.send_all_mail().await;
+    // Her cancellation is an uninvite (RFC 5546 §3.2.5): no STATUS, and
+    // nothing but the UID, time, place and title.
+    let cancel = mail_to(&app, "hanako@osaka-bio.example.jp").pop().unwrap();
+    let ics = ics_of(&cancel);
+    let copy = vevent(&ics, &uid);
+    for gone in ["STATUS", "DESCRIPTION", "URL", "CATEGORIES"] {
+        assert_eq!(property(copy, gone), None, "{gone} in {copy}");
+    }
+    // The event moves twice while she is away; her feed shows the copy
+    // cancelled, with a number the next invite must pass.
+    let feed = feed_link(&cancel);
+    let mut start = event["starts_at"].as_str().unwrap().to_owned();
+    for hour in ["T14:30", "T15:00"] {
+        start = start.replacen(&start[10..16], hour, 1);
+        let (status, moved) = app
+            .api_patch(
+                "/api/v1/events/partnering-day",
+                &json!({ "starts_at": start }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+    }
+    app.send_all_mail().await;
+    let away = fetch_ics(&app, &feed).await;
+    let away_copy = vevent(&away, &uid);
+    assert_eq!(property(away_copy, "STATUS"), Some("CANCELLED"));
+    let shown_away: i64 = property(away_copy, "SEQUENCE").unwrap().parse().unwrap();
     let (status, _) = register(&app, "partnering-day", &hanako).await;
     assert_eq!(status, StatusCode::CREATED);
     app.send_all_mail().await;
@@ -227,6 +254,10 @@ async fn a_guest_who_cancels_and_registers_again_gets_a_higher_sequence(backend:
         sequences.windows(2).all(|w| w[1].1 > w[0].1),
         "every message above the one before: {sequences:?}"
     );
+    assert!(
+        sequences[2].1 > shown_away,
+        "{sequences:?} after the feed's {shown_away}"
+    );
     // The personal feed shows the last number sent.
     let personal = fetch_ics(&app, &feed_link(&mail[2])).await;
     let copy = vevent(&personal, &uid);
@@ -237,11 +268,11 @@ async fn a_guest_who_cancels_and_registers_again_gets_a_higher_sequence(backend:
     );
     assert_eq!(property(copy, "STATUS"), Some("CONFIRMED"));
 
-    // The event moves: the next REQUEST is above everything too.
+    // The event moves again: the next REQUEST is above everything too.
     let (status, _) = app
         .api_patch(
             "/api/v1/events/partnering-day",
-            &json!({ "starts_at": event["starts_at"].as_str().unwrap().replace("T14:00", "T15:00") }),
+            &json!({ "starts_at": start.replacen("T15:00", "T15:30", 1) }),
         )
         .await;
     assert_eq!(status, StatusCode::OK);

@@ -136,6 +136,20 @@ async fn messages_are_dkim_signed_and_dkimpy_verifies_them() {
         assert!(!dkimpy_verifies(dir.path(), &signer, tampered.as_bytes()));
         let appended = format!("{text}P.S. not from musubi\r\n");
         assert!(!dkimpy_verifies(dir.path(), &signer, appended.as_bytes()));
+        // A second From or Subject put above the signed ones (verifiers
+        // read the bottom-most): refused, since each is signed once more
+        // than it occurs.
+        let (signature, rest) = text.split_at(text.find("\r\nFrom: ").unwrap() + 2);
+        for added in [
+            "From: attacker@evil.example\r\n",
+            "Subject: Payment needed\r\n",
+        ] {
+            let forged = format!("{signature}{added}{rest}");
+            assert!(
+                !dkimpy_verifies(dir.path(), &signer, forged.as_bytes()),
+                "{added}"
+            );
+        }
     }
     let reminder = String::from_utf8_lossy(&mail[1].data).into_owned();
     let header = reminder

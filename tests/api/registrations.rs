@@ -254,7 +254,8 @@ async fn seats_then_waitlist_and_each_guest_gets_the_right_mail(backend: Backend
     let parsed = cancel.parsed();
     assert_eq!(calendar_method(&parsed).as_deref(), Some("CANCEL"));
     let (python, _) = parse_independently(&part(&parsed, "text/calendar").unwrap());
-    assert_eq!(python["events"][0]["status"], "CANCELLED");
+    // Her own cancellation removes her (RFC 5546 §3.2.5): no STATUS.
+    assert_eq!(python["events"][0]["status"], "");
     assert_eq!(
         python["events"][0]["sequence"], 1,
         "higher than the invite's 0"

@@ -32,7 +32,10 @@ impl Received {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             // A line may pass 78 octets only when it is one token that
             // cannot be folded (an address of 76 characters, say).
-            let foldable = line.trim_ascii_start().contains(&b' ');
+            let foldable = line
+                .trim_ascii_start()
+                .iter()
+                .any(|b| *b == b' ' || *b == b'\t');
             if line.len() > 78 && foldable {
                 problems.push(format!(
                     "header line of {} octets: {}",

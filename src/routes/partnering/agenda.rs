@@ -150,7 +150,8 @@ async fn ics(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, day, items) = load(&state, token.into_inner()).await?;
+    let (r, day, items) = load(&state, token.into_inner()).await?;
+    let ctx = ctx.for_guest(&r.language);
     let settings = &state.settings;
     let host = settings.host();
     let e = &day.event.event;
@@ -176,5 +177,8 @@ async fn ics(
         .map(|i| i.meeting.meeting.updated_at.max(i.me.updated_at))
         .max()
         .unwrap_or(e.updated_at);
-    Ok(respond(&req, &rendered(body, changed)))
+    Ok(crate::http::feed_cache::private(respond(
+        &req,
+        &rendered(body, changed),
+    )))
 }
