@@ -170,10 +170,12 @@ impl PageContext {
         format!("{}{path}", self.base_url)
     }
 
-    /// The feed at `path`, in the page's language (ja is the feeds' default).
+    /// The feed at `path`, in the page's language (ja is the public feeds'
+    /// default; a personal feed's is its owner's, so it always says).
     pub fn feed(&self, path: impl AsRef<str>) -> FeedLink {
         let path = path.as_ref();
-        let lang = if self.lang == Language::default() {
+        let personal = path.starts_with("/feeds/") && !path.starts_with("/feeds/staff/");
+        let lang = if self.lang == Language::default() && !personal {
             String::new()
         } else {
             format!("?lang={}", self.lang.as_str())

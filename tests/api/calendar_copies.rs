@@ -374,6 +374,19 @@ async fn every_link_and_page_speaks_the_readers_language(backend: Backend) {
             .unwrap();
         assert_eq!(page_language(&html), "ja", "{path}?lang=ja");
     }
+    // His page in Japanese links his feed in Japanese (a personal feed's
+    // own default is his English).
+    let html = reqwest::get(app.local(&format!("{manage}?lang=ja")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let shown_feed = html
+        .split('"')
+        .find(|s| s.contains("/feeds/") && s.starts_with("http"))
+        .unwrap_or_else(|| panic!("no feed link in {html}"));
+    assert!(shown_feed.ends_with(".ics?lang=ja"), "{shown_feed}");
     let calendar = fetch_ics(&app, &feed).await;
     assert!(
         calendar.contains("SUMMARY;LANGUAGE=en:Regenerative Medicine Seminar"),
