@@ -46,6 +46,8 @@ pub struct DkimSigner {
     domain: String,
     selector: String,
     key: Key,
+    /// RSA blinding's randomness, made once.
+    rng: ring::rand::SystemRandom,
 }
 
 impl std::fmt::Debug for DkimSigner {
@@ -115,6 +117,7 @@ impl DkimSigner {
             domain: domain.to_ascii_lowercase(),
             selector: selector.to_owned(),
             key,
+            rng: ring::rand::SystemRandom::new(),
         })
     }
 
@@ -184,13 +187,8 @@ impl DkimSigner {
         let signature = match &self.key {
             Key::Rsa(key) => {
                 let mut out = vec![0; key.public().modulus_len()];
-                key.sign(
-                    &RSA_PKCS1_SHA256,
-                    &ring::rand::SystemRandom::new(),
-                    &hashed,
-                    &mut out,
-                )
-                .expect("RSA signing of an in-memory buffer");
+                key.sign(&RSA_PKCS1_SHA256, &self.rng, &hashed, &mut out)
+                    .expect("RSA signing of an in-memory buffer");
                 out
             }
             // RFC 8463 §3: Ed25519 signs the SHA-256 hash.

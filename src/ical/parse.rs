@@ -64,11 +64,6 @@ impl Component {
         self.properties.iter().find(|p| p.name == name)
     }
 
-    /// Every property of that name.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Property> + 'a {
-        self.properties.iter().filter(move |p| p.name == name)
-    }
-
     /// The components inside of that name.
     pub fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Component> + 'a {
         self.components.iter().filter(move |c| c.name == name)

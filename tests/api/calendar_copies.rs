@@ -454,6 +454,10 @@ async fn a_cancelled_guest_of_an_online_event_loses_the_way_in(backend: Backend)
     app.send_all_mail().await;
     let cancel = mail_to(&app, "hanako@osaka-bio.example.jp").pop().unwrap();
     assert_eq!(itip(&cancel).0, "CANCEL");
+    let ics = ics_of(&cancel);
+    for gone in ["STATUS", "DESCRIPTION", "URL", "CONFERENCE"] {
+        assert_eq!(property(vevent(&ics, &uid), gone), None, "{gone} in {ics}");
+    }
     let feed = fetch_ics(&app, &feed_link(&cancel)).await;
     assert_eq!(property(vevent(&feed, &uid), "STATUS"), Some("CANCELLED"));
     let shown = app.browse(&manage).await;

@@ -69,7 +69,7 @@ fn outbox_rows(app: &TestApp) -> Vec<(String, String, i32)> {
         .unwrap()
 }
 
-fn starts_at(event: &serde_json::Value) -> DateTime<Utc> {
+pub fn starts_at(event: &serde_json::Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(event["starts_at"].as_str().unwrap())
         .unwrap()
         .with_timezone(&Utc)

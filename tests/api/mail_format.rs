@@ -12,6 +12,14 @@ use musubi::email::dkim::DkimSigner;
 use crate::helpers::{Backend, spawn_app_with};
 use crate::registrations::{event_with_capacity, guest, register};
 
+/// Sends what is due now, then what is due a second after the day-before
+/// reminder of `event`.
+async fn send_through_the_day_before(app: &crate::helpers::TestApp, event: &serde_json::Value) {
+    app.worker.run_until_idle(Utc::now()).await.unwrap();
+    let reminder = crate::mail::starts_at(event) - Duration::days(1) + Duration::seconds(1);
+    app.worker.run_until_idle(reminder).await.unwrap();
+}
+
 /// A private key made by openssl as an operator would: `genrsa
 /// -traditional` (PKCS#1, what opendkim-genkey writes), `genpkey` RSA
 /// (PKCS#8) or `genpkey` Ed25519.
@@ -102,16 +110,9 @@ async fn messages_are_dkim_signed_and_dkimpy_verifies_them() {
     );
     long["organization"] = serde_json::json!("国際再生医療研究機構");
     register(&app, "partnering-day", &long).await;
-    app.worker.run_until_idle(Utc::now()).await.unwrap();
-    // The reminder a day before: it carries List-Unsubscribe, which RFC 8058
-    // wants signed.
-    let start = chrono::DateTime::parse_from_rfc3339(event["starts_at"].as_str().unwrap())
-        .unwrap()
-        .with_timezone(&Utc);
-    app.worker
-        .run_until_idle(start - Duration::days(1) + Duration::seconds(1))
-        .await
-        .unwrap();
+    // With the reminder a day before: it carries List-Unsubscribe, which
+    // RFC 8058 wants signed.
+    send_through_the_day_before(&app, &event).await;
     let mail = app.smtp.received();
     assert_eq!(mail.len(), 2, "confirmation and reminder");
     for m in &mail {
@@ -273,14 +274,7 @@ async fn no_message_scores_on_spamassassins_content_rules() {
     john["language"] = serde_json::json!("en");
     john["time_zone"] = serde_json::json!("America/New_York");
     register(&app, "partnering-day", &john).await;
-    app.worker.run_until_idle(Utc::now()).await.unwrap();
-    let start = chrono::DateTime::parse_from_rfc3339(event["starts_at"].as_str().unwrap())
-        .unwrap()
-        .with_timezone(&Utc);
-    app.worker
-        .run_until_idle(start - Duration::days(1) + Duration::seconds(1))
-        .await
-        .unwrap();
+    send_through_the_day_before(&app, &event).await;
     let manage = hanako["manage_url"].as_str().unwrap();
     let page = app.browse(manage).await;
     app.press(&format!("{manage}/cancel"), &page).await;
